@@ -1,0 +1,80 @@
+using System;
+using System.Numerics;
+using FastSoftmax.Kernels;
+
+namespace FastSoftmax;
+
+/// <summary>
+/// Validation shared by every public entry point, done once and before anything is written, then
+/// the hand-off to <see cref="Dispatch"/>.
+/// </summary>
+internal static class Entry
+{
+    public static void Rows<TKernel, T>(ReadOnlySpan<T> x, Span<T> destination, int rowLength, T scale, KernelWidth limit = KernelWidth.Vector512)
+        where TKernel : IRowKernel<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowLength);
+        if (!T.IsFinite(scale) || scale <= T.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be finite and greater than zero.");
+        }
+
+        if (x.Length % rowLength != 0)
+        {
+            throw new ArgumentException($"x.Length ({x.Length}) is not a multiple of rowLength ({rowLength}).", nameof(x));
+        }
+
+        int outputsPerRow = TKernel.OutputsPerRow(rowLength);
+        int expected = x.Length / rowLength * outputsPerRow;
+        if (destination.Length != expected)
+        {
+            throw new ArgumentException($"destination.Length ({destination.Length}) must be {expected}: {(outputsPerRow == 1 ? "one value per row" : "x.Length")}.", nameof(destination));
+        }
+
+        if (x.Overlaps(destination, out int offset) && (offset != 0 || outputsPerRow != rowLength))
+        {
+            throw new ArgumentException(outputsPerRow == rowLength
+                ? "destination may be exactly x (in place) but must not otherwise overlap it."
+                : "destination must not overlap x.", nameof(destination));
+        }
+
+        if (x.IsEmpty)
+        {
+            return;
+        }
+
+        Dispatch.Rows<TKernel, T>(x, destination, rowLength, scale, Dispatch.Choose<T>(rowLength, limit));
+    }
+
+    /// <summary>The single-vector form: one row of x.Length elements; nothing to do when x is empty.</summary>
+    public static void SingleRow<TKernel, T>(ReadOnlySpan<T> x, Span<T> destination, KernelWidth limit = KernelWidth.Vector512)
+        where TKernel : IRowKernel<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (x.IsEmpty)
+        {
+            if (!destination.IsEmpty)
+            {
+                throw new ArgumentException("destination.Length must equal x.Length.", nameof(destination));
+            }
+
+            return;
+        }
+
+        Rows<TKernel, T>(x, destination, x.Length, T.One, limit);
+    }
+
+    public static T LogSumExp<T>(ReadOnlySpan<T> x, KernelWidth limit = KernelWidth.Vector512)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (x.IsEmpty)
+        {
+            return T.NegativeInfinity;
+        }
+
+        T result = default;
+        Rows<LogSumExpRow<T>, T>(x, new Span<T>(ref result), x.Length, T.One, limit);
+        return result;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Numerics;
+
+namespace FastSoftmax.Kernels;
+
+/// <summary>
+/// One register width (Vector512, Vector256, Vector128 or a single scalar) for element type
+/// <typeparamref name="T"/>: the few operations every kernel is written in. Each kernel is written
+/// once, generic over this interface; the JIT specializes it per width, so there is no virtual call.
+/// </summary>
+internal interface ISimd<TVec, T>
+    where TVec : struct
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Lanes in one register.</summary>
+    static abstract int Count { get; }
+
+    /// <summary>True when <see cref="MultiplyAdd"/> rounds once (hardware FMA).</summary>
+    static abstract bool HasFusedMultiplyAdd { get; }
+
+    static abstract TVec Load(ref T source, nuint index);
+
+    static abstract void Store(TVec value, ref T destination, nuint index);
+
+    static abstract TVec Create(T value);
+
+    static abstract TVec Add(TVec a, TVec b);
+
+    static abstract TVec Subtract(TVec a, TVec b);
+
+    static abstract TVec Multiply(TVec a, TVec b);
+
+    /// <summary>a * b + c: fused when <see cref="HasFusedMultiplyAdd"/>, else two roundings.</summary>
+    static abstract TVec MultiplyAdd(TVec a, TVec b, TVec c);
+
+    /// <summary>a &gt; b ? a : b per lane, so b wherever either is NaN (x86 maxps on every platform).</summary>
+    static abstract TVec Max(TVec a, TVec b);
+
+    /// <summary>The lanes below <paramref name="lane"/> set to +0, the others kept.</summary>
+    static abstract TVec ZeroLanesBelow(TVec value, int lane);
+
+    /// <summary>
+    /// value * 2^n for integral n in [<see cref="ExpConstants{T}.MinExponent"/>, 0], rounded once,
+    /// subnormal results included.
+    /// </summary>
+    static abstract TVec ScaleByPowerOfTwo(TVec value, TVec n);
+
+    /// <summary>True when some lane of a is below the same lane of b.</summary>
+    static abstract bool AnyLessThan(TVec a, TVec b);
+
+    /// <summary>Moves the low integer bits of each lane into its exponent field (2^n from n + bias).</summary>
+    static abstract TVec ShiftIntoExponent(TVec biased);
+
+    /// <summary>The largest lane (NaN handling as <see cref="Max"/>).</summary>
+    static abstract T MaxAcross(TVec value);
+
+    /// <summary>
+    /// The sum of every lane of <paramref name="sum"/> and <paramref name="compensation"/> as a
+    /// double-double <c>hi + lo</c>, exact to well below one ulp of <typeparamref name="T"/>.
+    /// </summary>
+    static abstract (double Hi, double Lo) SumAcross(TVec sum, TVec compensation);
+}

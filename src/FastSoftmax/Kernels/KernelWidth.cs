@@ -1,0 +1,119 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace FastSoftmax.Kernels;
+
+/// <summary>The register width a kernel runs on.</summary>
+internal enum KernelWidth
+{
+    Scalar = 0,
+    Vector128 = 128,
+    Vector256 = 256,
+    Vector512 = 512,
+}
+
+/// <summary>
+/// The one place that picks a width and runs a row kernel over every row. The widest width the
+/// hardware accelerates that fits the row wins: a shorter row drops to a narrower register rather
+/// than to a scalar tail. <c>FASTSOFTMAX_MAX_WIDTH</c> (512, 256, 128 or 0) caps it, for bug reports
+/// and for comparing widths on one machine.
+/// </summary>
+internal static class Dispatch
+{
+    private static readonly KernelWidth Cap = ReadCap();
+
+    /// <summary>The widths this process can run, widest first.</summary>
+    public static KernelWidth[] Supported { get; } = FindSupported();
+
+    /// <summary>The widest width, at most <paramref name="limit"/> and the process cap, that fits the row.</summary>
+    public static KernelWidth Choose<T>(int rowLength, KernelWidth limit = KernelWidth.Vector512)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        KernelWidth cap = limit < Cap ? limit : Cap;
+        if (cap >= KernelWidth.Vector512 && Simd512<T>.IsSupported && rowLength >= Vector512<T>.Count)
+        {
+            return KernelWidth.Vector512;
+        }
+
+        if (cap >= KernelWidth.Vector256 && Simd256<T>.IsSupported && rowLength >= Vector256<T>.Count)
+        {
+            return KernelWidth.Vector256;
+        }
+
+        if (cap >= KernelWidth.Vector128 && Simd128<T>.IsSupported && rowLength >= Vector128<T>.Count)
+        {
+            return KernelWidth.Vector128;
+        }
+
+        return KernelWidth.Scalar;
+    }
+
+    /// <summary>Runs <typeparamref name="TKernel"/> on each of the rows of x into destination.</summary>
+    public static void Rows<TKernel, T>(ReadOnlySpan<T> x, Span<T> destination, int rowLength, T scale, KernelWidth width)
+        where TKernel : IRowKernel<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T source = ref Unsafe.AsRef(in x[0]);
+        ref T target = ref destination[0];
+        int rows = x.Length / rowLength;
+        int stride = TKernel.OutputsPerRow(rowLength);
+        switch (width)
+        {
+            case KernelWidth.Vector512:
+                Loop<TKernel, Simd512<T>, Vector512<T>, T>(ref source, ref target, rows, rowLength, stride, scale);
+                break;
+            case KernelWidth.Vector256:
+                Loop<TKernel, Simd256<T>, Vector256<T>, T>(ref source, ref target, rows, rowLength, stride, scale);
+                break;
+            case KernelWidth.Vector128:
+                Loop<TKernel, Simd128<T>, Vector128<T>, T>(ref source, ref target, rows, rowLength, stride, scale);
+                break;
+            default:
+                Loop<TKernel, SimdScalar<T>, T, T>(ref source, ref target, rows, rowLength, stride, scale);
+                break;
+        }
+    }
+
+    private static void Loop<TKernel, TS, TVec, T>(ref T x, ref T destination, int rows, int rowLength, int stride, T scale)
+        where TKernel : IRowKernel<T>
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            TKernel.Row<TS, TVec>(
+                ref Unsafe.Add(ref x, (nint)r * rowLength),
+                ref Unsafe.Add(ref destination, (nint)r * stride),
+                (nuint)rowLength,
+                scale);
+        }
+    }
+
+    private static KernelWidth ReadCap() =>
+        int.TryParse(Environment.GetEnvironmentVariable("FASTSOFTMAX_MAX_WIDTH"), out int bits) ? (KernelWidth)bits : KernelWidth.Vector512;
+
+    private static KernelWidth[] FindSupported()
+    {
+        var widths = new System.Collections.Generic.List<KernelWidth>();
+        if (Simd512<float>.IsSupported)
+        {
+            widths.Add(KernelWidth.Vector512);
+        }
+
+        if (Simd256<float>.IsSupported)
+        {
+            widths.Add(KernelWidth.Vector256);
+        }
+
+        if (Simd128<float>.IsSupported)
+        {
+            widths.Add(KernelWidth.Vector128);
+        }
+
+        widths.Add(KernelWidth.Scalar);
+        return widths.ToArray();
+    }
+}

@@ -1,0 +1,213 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace FastSoftmax.Kernels;
+
+/// <summary>
+/// The passes over one row of n ≥ <c>TS.Count</c> elements that softmax, log-softmax and
+/// log-sum-exp are made of. No validation: the public entry points have done it. Every pass ends
+/// with one register that overlaps the previous one instead of a scalar tail; it is loaded before
+/// anything is stored, so the pass is correct in place.
+/// </summary>
+internal static class RowPasses
+{
+    /// <summary>max(x): four accumulators, so four max latencies overlap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Max<TS, TVec, T>(ref T x, nuint n)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint c = (nuint)TS.Count;
+        TVec m0 = TS.Load(ref x, 0), m1 = m0, m2 = m0, m3 = m0;
+        nuint i = 0;
+        for (; i + (4 * c) <= n; i += 4 * c)
+        {
+            m0 = TS.Max(m0, TS.Load(ref x, i));
+            m1 = TS.Max(m1, TS.Load(ref x, i + c));
+            m2 = TS.Max(m2, TS.Load(ref x, i + (2 * c)));
+            m3 = TS.Max(m3, TS.Load(ref x, i + (3 * c)));
+        }
+
+        for (; i + c <= n; i += c)
+        {
+            m0 = TS.Max(m0, TS.Load(ref x, i));
+        }
+
+        if (i < n)
+        {
+            m1 = TS.Max(m1, TS.Load(ref x, n - c));
+        }
+
+        return TS.MaxAcross(TS.Max(TS.Max(m0, m1), TS.Max(m2, m3)));
+    }
+
+    /// <summary>
+    /// Σ exp(scale·(x[i] − max)) as a double-double; with <paramref name="store"/>, each term is
+    /// also written to <paramref name="destination"/>. Two compensated accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint c = (nuint)TS.Count;
+        TVec maxV = TS.Create(max), scaleV = TS.Create(scale);
+        bool scaled = scale != T.One;
+        TVec last = TS.Load(ref x, n - c);
+        TVec s0 = default, c0 = default, s1 = default, c1 = default;
+        nuint i = 0;
+        for (; i + (2 * c) <= n; i += 2 * c)
+        {
+            TVec e0 = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), maxV, scaleV, scaled);
+            TVec e1 = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i + c), maxV, scaleV, scaled);
+            if (store)
+            {
+                TS.Store(e0, ref destination, i);
+                TS.Store(e1, ref destination, i + c);
+            }
+
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e0);
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, e1);
+        }
+
+        if (i + c <= n)
+        {
+            TVec e = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), maxV, scaleV, scaled);
+            if (store)
+            {
+                TS.Store(e, ref destination, i);
+            }
+
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e);
+            i += c;
+        }
+
+        if (i < n)
+        {
+            TVec e = ExpOfScaledDifference<TS, TVec, T>(last, maxV, scaleV, scaled);
+            if (store)
+            {
+                TS.Store(e, ref destination, n - c);
+            }
+
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(e, (int)(c - (n - i))));
+        }
+
+        TVec s = TS.Add(s0, s1);
+        TVec compensation = TS.Add(TS.Add(c0, c1), ExactArithmetic.SumError<TS, TVec, T>(s0, s1, s));
+        return TS.SumAcross(s, compensation);
+    }
+
+    /// <summary>destination[i] *= factor.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scale<TS, TVec, T>(ref T destination, nuint n, T factor)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint c = (nuint)TS.Count;
+        TVec f = TS.Create(factor);
+        TVec last = TS.Load(ref destination, n - c);
+        nuint i = 0;
+        for (; i + (2 * c) <= n; i += 2 * c)
+        {
+            TS.Store(TS.Multiply(TS.Load(ref destination, i), f), ref destination, i);
+            TS.Store(TS.Multiply(TS.Load(ref destination, i + c), f), ref destination, i + c);
+        }
+
+        if (i + c <= n)
+        {
+            TS.Store(TS.Multiply(TS.Load(ref destination, i), f), ref destination, i);
+            i += c;
+        }
+
+        if (i < n)
+        {
+            TS.Store(TS.Multiply(last, f), ref destination, n - c);
+        }
+    }
+
+    /// <summary>
+    /// destination[i] = scale·(x[i] − max) − log(sum), with scale·(x[i] − max) carried exactly as
+    /// hi + lo and log(sum) as logHi + logLo, so entries near 0 keep their relative accuracy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SubtractMaxAndLogSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, T logHi, T logLo)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint c = (nuint)TS.Count;
+        TVec maxV = TS.Create(max), scaleV = TS.Create(scale), hiV = TS.Create(logHi), loV = TS.Create(logLo);
+        bool scaled = scale != T.One;
+        TVec last = TS.Load(ref x, n - c);
+        nuint i = 0;
+        for (; i + c <= n; i += c)
+        {
+            TS.Store(LogOfRatio<TS, TVec, T>(TS.Load(ref x, i), maxV, scaleV, scaled, hiV, loV), ref destination, i);
+        }
+
+        if (i < n)
+        {
+            TS.Store(LogOfRatio<TS, TVec, T>(last, maxV, scaleV, scaled, hiV, loV), ref destination, n - c);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec LogOfRatio<TS, TVec, T>(TVec x, TVec max, TVec scale, bool scaled, TVec logHi, TVec logLo)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, max, scale, scaled);
+        return TS.Add(TS.Subtract(hi, logHi), TS.Subtract(lo, logLo));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec ExpOfScaledDifference<TS, TVec, T>(TVec x, TVec max, TVec scale, bool scaled)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, max, scale, scaled);
+        // Below the cutoff exp() rounds to 0; clamping also maps −∞ there. Operand order keeps a NaN hi.
+        hi = TS.Max(TS.Create(ExpConstants<T>.Cutoff), hi);
+        return ExpNonPositive.Compute<TS, TVec, T>(hi, lo);
+    }
+
+    /// <summary>
+    /// scale·(x − max) as hi + lo exactly (to within lo's own rounding). Where hi is infinite, the
+    /// error terms are NaN; lo is then set to −1, which leaves ±∞ and NaN results as they are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TVec Hi, TVec Lo) ScaledDifference<TS, TVec, T>(TVec x, TVec max, TVec scale, bool scaled)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TVec d = TS.Subtract(x, max);
+        TVec e = ExactArithmetic.SumError<TS, TVec, T>(x, TS.Subtract(default, max), d);
+        if (scaled)
+        {
+            TVec hi = TS.Multiply(scale, d);
+            e = TS.MultiplyAdd(scale, e, ExactArithmetic.ProductError<TS, TVec, T>(scale, d, hi));
+            d = hi;
+        }
+
+        return (d, TS.Max(e, TS.Create(-T.One)));
+    }
+
+    /// <summary>s + c += v with the rounding error of s + v kept in c (valid as s ≥ v ≥ 0 after the first terms).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddCompensated<TS, TVec, T>(ref TVec s, ref TVec c, TVec v)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TVec t = TS.Add(s, v);
+        c = TS.Add(c, TS.Add(TS.Subtract(s, t), v));
+        s = t;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace FastSoftmax.Kernels;
+
+/// <summary>
+/// Vector128: SSE4.1 on x64 (FMA and vscalef where the CPU has them), and the portable Vector128
+/// operations elsewhere (no fused multiply-add there, so the exact product falls back to Dekker's).
+/// </summary>
+internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public static bool IsSupported => Vector128.IsHardwareAccelerated;
+
+    public static int Count => Vector128<T>.Count;
+
+    private static readonly Vector128<T> LaneIndices = Lanes.Indices<Vector128<T>, T>();
+
+    public static bool HasFusedMultiplyAdd => Fma.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Load(ref T source, nuint index) => Vector128.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Create(T value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> MultiplyAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c)
+    {
+        if (!Fma.IsSupported)
+        {
+            return (a * b) + c;
+        }
+
+        return typeof(T) == typeof(float)
+            ? Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+            : Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Max(Vector128<T> a, Vector128<T> b)
+    {
+        if (!Sse2.IsSupported)
+        {
+            return Vector128.ConditionalSelect(Vector128.GreaterThan(a, b), a, b);
+        }
+
+        return typeof(T) == typeof(float)
+            ? Sse.Max(a.AsSingle(), b.AsSingle()).As<float, T>()
+            : Sse2.Max(a.AsDouble(), b.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> ZeroLanesBelow(Vector128<T> value, int lane) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(LaneIndices, Vector128.Create(T.CreateTruncating(lane))), value, default);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> ScaleByPowerOfTwo(Vector128<T> value, Vector128<T> n)
+    {
+        if (!Avx512F.VL.IsSupported)
+        {
+            return Lanes.ScaleByPowerOfTwoBits<Simd128<T>, Vector128<T>, T>(value, n);
+        }
+
+        return typeof(T) == typeof(float)
+            ? Avx512F.VL.Scale(value.AsSingle(), n.AsSingle()).As<float, T>()
+            : Avx512F.VL.Scale(value.AsDouble(), n.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyLessThan(Vector128<T> a, Vector128<T> b) => Vector128.LessThanAny(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> ShiftIntoExponent(Vector128<T> biased) =>
+        typeof(T) == typeof(float)
+            ? Vector128.ShiftLeft(biased.AsUInt32(), 23).As<uint, T>()
+            : Vector128.ShiftLeft(biased.AsUInt64(), 52).As<ulong, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MaxAcross(Vector128<T> value)
+    {
+        T max = value.GetElement(0);
+        for (int i = 1; i < Count; i++)
+        {
+            max = SimdScalar<T>.Max(max, value.GetElement(i));
+        }
+
+        return max;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumAcross(Vector128<T> sum, Vector128<T> compensation)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            // Widened to double, the float lanes add up with an error far below a float ulp.
+            (Vector128<double> s0, Vector128<double> s1) = Vector128.Widen(sum.AsSingle());
+            (Vector128<double> c0, Vector128<double> c1) = Vector128.Widen(compensation.AsSingle());
+            return (Vector128.Sum((s0 + s1) + (c0 + c1)), 0);
+        }
+
+        return Lanes.SumAcrossCompensated<Vector128<T>, T>(sum, compensation, Count);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace FastSoftmax.Kernels;
+
+/// <summary>Vector256 on AVX2 (FMA where the CPU has it; vscalef where AVX-512VL is there too).</summary>
+internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public static bool IsSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported;
+
+    public static int Count => Vector256<T>.Count;
+
+    private static readonly Vector256<T> LaneIndices = Lanes.Indices<Vector256<T>, T>();
+
+    public static bool HasFusedMultiplyAdd => Fma.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Load(ref T source, nuint index) => Vector256.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Create(T value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Subtract(Vector256<T> a, Vector256<T> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+    {
+        if (!Fma.IsSupported)
+        {
+            return (a * b) + c;
+        }
+
+        return typeof(T) == typeof(float)
+            ? Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+            : Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) =>
+        typeof(T) == typeof(float)
+            ? Avx.Max(a.AsSingle(), b.AsSingle()).As<float, T>()
+            : Avx.Max(a.AsDouble(), b.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ZeroLanesBelow(Vector256<T> value, int lane) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices, Vector256.Create(T.CreateTruncating(lane))), value, default);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ScaleByPowerOfTwo(Vector256<T> value, Vector256<T> n)
+    {
+        if (!Avx512F.VL.IsSupported)
+        {
+            return Lanes.ScaleByPowerOfTwoBits<Simd256<T>, Vector256<T>, T>(value, n);
+        }
+
+        return typeof(T) == typeof(float)
+            ? Avx512F.VL.Scale(value.AsSingle(), n.AsSingle()).As<float, T>()
+            : Avx512F.VL.Scale(value.AsDouble(), n.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyLessThan(Vector256<T> a, Vector256<T> b) => Vector256.LessThanAny(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ShiftIntoExponent(Vector256<T> biased) =>
+        typeof(T) == typeof(float)
+            ? Vector256.ShiftLeft(biased.AsUInt32(), 23).As<uint, T>()
+            : Vector256.ShiftLeft(biased.AsUInt64(), 52).As<ulong, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MaxAcross(Vector256<T> value) =>
+        Simd128<T>.MaxAcross(Simd128<T>.Max(value.GetLower(), value.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumAcross(Vector256<T> sum, Vector256<T> compensation)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            // Widened to double, the float lanes add up with an error far below a float ulp.
+            (Vector256<double> s0, Vector256<double> s1) = Vector256.Widen(sum.AsSingle());
+            (Vector256<double> c0, Vector256<double> c1) = Vector256.Widen(compensation.AsSingle());
+            return (Vector256.Sum((s0 + s1) + (c0 + c1)), 0);
+        }
+
+        return Lanes.SumAcrossCompensated<Vector256<T>, T>(sum, compensation, Count);
+    }
+}

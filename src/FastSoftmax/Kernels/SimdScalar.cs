@@ -1,0 +1,63 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace FastSoftmax.Kernels;
+
+/// <summary>One element at a time: the path without SIMD, and rows shorter than the narrowest register.</summary>
+internal readonly struct SimdScalar<T> : ISimd<T, T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public static int Count => 1;
+
+    // The same rounding as the vector widths in this process: fused only where the hardware fuses.
+    public static bool HasFusedMultiplyAdd => Fma.IsSupported || AdvSimd.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Load(ref T source, nuint index) => Unsafe.Add(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(T value, ref T destination, nuint index) => Unsafe.Add(ref destination, index) = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Create(T value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Add(T a, T b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Subtract(T a, T b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Multiply(T a, T b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MultiplyAdd(T a, T b, T c) => HasFusedMultiplyAdd ? T.FusedMultiplyAdd(a, b, c) : (a * b) + c;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Max(T a, T b) => a > b ? a : b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ZeroLanesBelow(T value, int lane) => lane > 0 ? T.Zero : value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ScaleByPowerOfTwo(T value, T n) => T.ScaleB(value, int.CreateSaturating(n));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyLessThan(T a, T b) => a < b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ShiftIntoExponent(T biased) =>
+        typeof(T) == typeof(float)
+            ? T.CreateTruncating(BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(float.CreateTruncating(biased)) << 23))
+            : T.CreateTruncating(BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(double.CreateTruncating(biased)) << 52));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MaxAcross(T value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumAcross(T sum, T compensation) =>
+        (double.CreateTruncating(sum), double.CreateTruncating(compensation));
+}
