@@ -35,6 +35,9 @@ internal interface ISimd<TVec, T>
     /// <summary>a &gt; b ? a : b per lane, so b wherever either is NaN (x86 maxps on every platform).</summary>
     static abstract TVec Max(TVec a, TVec b);
 
+    /// <summary>a &lt; b ? a : b per lane, so b wherever either is NaN (x86 minps on every platform).</summary>
+    static abstract TVec Min(TVec a, TVec b);
+
     /// <summary>The lanes below <paramref name="lane"/> set to +0, the others kept.</summary>
     static abstract TVec ZeroLanesBelow(TVec value, int lane);
 
@@ -54,8 +57,8 @@ internal interface ISimd<TVec, T>
     static abstract T MaxAcross(TVec value);
 
     /// <summary>
-    /// The sum of every lane of <paramref name="sum"/> and <paramref name="compensation"/> as a
-    /// double-double <c>hi + lo</c>, exact to well below one ulp of <typeparamref name="T"/>.
+    /// The sum of every lane of <paramref name="sum"/> and <paramref name="compensation"/> as
+    /// <c>hi + lo</c>, to a relative error near 2^-50: the fast reduction, for a reciprocal.
     /// </summary>
     static abstract (double Hi, double Lo) SumAcross(TVec sum, TVec compensation);
 }

@@ -34,7 +34,7 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
             return;
         }
 
-        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store: true);
+        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store: true, exact: false);
         RowPasses.Scale<TS, TVec, T>(ref destination, n, T.CreateTruncating(1.0 / (hi + lo)));
     }
 }
@@ -58,7 +58,7 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
         }
 
         // The sum pass stores nothing: destination may be x, which the last pass reads again.
-        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false);
+        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false, exact: true);
         (T logHi, T logLo) = LogOfSum.Split<T>(hi, lo);
         RowPasses.SubtractMaxAndLogSum<TS, TVec, T>(ref x, ref destination, n, max, scale, logHi, logLo);
     }
@@ -82,7 +82,7 @@ internal readonly struct LogSumExpRow<T> : IRowKernel<T>
             return;
         }
 
-        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false);
+        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false, exact: true);
         destination = LogOfSum.AddScaledMax(hi, lo, max, scale);
     }
 }

@@ -44,10 +44,12 @@ internal static class RowPasses
 
     /// <summary>
     /// Σ exp(scale·(x[i] − max)) as a double-double; with <paramref name="store"/>, each term is
-    /// also written to <paramref name="destination"/>. Two compensated accumulators.
+    /// also written to <paramref name="destination"/>. Two compensated accumulators. With
+    /// <paramref name="exact"/>, the lanes are added with TwoSum, so hi + lo − 1 keeps its relative
+    /// accuracy however small (log-softmax and log-sum-exp need it; a reciprocal for float does not).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store)
+    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -97,7 +99,9 @@ internal static class RowPasses
 
         TVec s = TS.Add(s0, s1);
         TVec compensation = TS.Add(TS.Add(c0, c1), ExactArithmetic.SumError<TS, TVec, T>(s0, s1, s));
-        return TS.SumAcross(s, compensation);
+        return exact || typeof(T) == typeof(double)
+            ? Lanes.SumAcrossCompensated<TVec, T>(s, compensation, TS.Count)
+            : TS.SumAcross(s, compensation);
     }
 
     /// <summary>destination[i] *= factor.</summary>
@@ -178,8 +182,7 @@ internal static class RowPasses
     }
 
     /// <summary>
-    /// scale·(x − max) as hi + lo exactly (to within lo's own rounding). Where hi is infinite, the
-    /// error terms are NaN; lo is then set to −1, which leaves ±∞ and NaN results as they are.
+    /// scale·(x − max) as hi + lo exactly (to within lo's own rounding) wherever |hi| is below 2^24.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (TVec Hi, TVec Lo) ScaledDifference<TS, TVec, T>(TVec x, TVec max, TVec scale, bool scaled)
@@ -196,10 +199,15 @@ internal static class RowPasses
             d = hi;
         }
 
-        return (d, TS.Max(e, TS.Create(-T.One)));
+        // Bounded to [-1, 1]: NaN (from ±∞) and huge errors (from differences far past the exp cutoff,
+        // where they are below the output's precision anyway) must not move the clamped exp argument.
+        return (d, TS.Min(TS.Max(e, TS.Create(-T.One)), TS.Create(T.One)));
     }
 
-    /// <summary>s + c += v with the rounding error of s + v kept in c (valid as s ≥ v ≥ 0 after the first terms).</summary>
+    /// <summary>
+    /// s + c += v, the rounding error of s + v kept in c. TwoSum, not Fast2Sum: the max term (1)
+    /// can come after smaller ones, when |s| &lt; |v|. Only s + v is on the loop-carried chain.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddCompensated<TS, TVec, T>(ref TVec s, ref TVec c, TVec v)
         where TS : ISimd<TVec, T>
@@ -207,7 +215,7 @@ internal static class RowPasses
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         TVec t = TS.Add(s, v);
-        c = TS.Add(c, TS.Add(TS.Subtract(s, t), v));
+        c = TS.Add(c, ExactArithmetic.SumError<TS, TVec, T>(s, v, t));
         s = t;
     }
 }

@@ -65,6 +65,19 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Min(Vector128<T> a, Vector128<T> b)
+    {
+        if (!Sse2.IsSupported)
+        {
+            return Vector128.ConditionalSelect(Vector128.LessThan(a, b), a, b);
+        }
+
+        return typeof(T) == typeof(float)
+            ? Sse.Min(a.AsSingle(), b.AsSingle()).As<float, T>()
+            : Sse2.Min(a.AsDouble(), b.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> ZeroLanesBelow(Vector128<T> value, int lane) =>
         Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(LaneIndices, Vector128.Create(T.CreateTruncating(lane))), value, default);
 
@@ -113,6 +126,6 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
             return (Vector128.Sum((s0 + s1) + (c0 + c1)), 0);
         }
 
-        return Lanes.SumAcrossCompensated<Vector128<T>, T>(sum, compensation, Count);
+        return (double.CreateTruncating(Vector128.Sum(sum)), double.CreateTruncating(Vector128.Sum(compensation)));
     }
 }

@@ -55,6 +55,12 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
             : Avx.Max(a.AsDouble(), b.AsDouble()).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) =>
+        typeof(T) == typeof(float)
+            ? Avx.Min(a.AsSingle(), b.AsSingle()).As<float, T>()
+            : Avx.Min(a.AsDouble(), b.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ZeroLanesBelow(Vector256<T> value, int lane) =>
         Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices, Vector256.Create(T.CreateTruncating(lane))), value, default);
 
@@ -95,6 +101,6 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
             return (Vector256.Sum((s0 + s1) + (c0 + c1)), 0);
         }
 
-        return Lanes.SumAcrossCompensated<Vector256<T>, T>(sum, compensation, Count);
+        return (double.CreateTruncating(Vector256.Sum(sum)), double.CreateTruncating(Vector256.Sum(compensation)));
     }
 }

@@ -48,6 +48,12 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
             : Avx512F.Max(a.AsDouble(), b.AsDouble()).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) =>
+        typeof(T) == typeof(float)
+            ? Avx512F.Min(a.AsSingle(), b.AsSingle()).As<float, T>()
+            : Avx512F.Min(a.AsDouble(), b.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> ZeroLanesBelow(Vector512<T> value, int lane) =>
         Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(LaneIndices, Vector512.Create(T.CreateTruncating(lane))), value, default);
 
@@ -81,6 +87,6 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
             return (Vector512.Sum((s0 + s1) + (c0 + c1)), 0);
         }
 
-        return Lanes.SumAcrossCompensated<Vector512<T>, T>(sum, compensation, Count);
+        return (double.CreateTruncating(Vector512.Sum(sum)), double.CreateTruncating(Vector512.Sum(compensation)));
     }
 }

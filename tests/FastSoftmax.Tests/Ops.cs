@@ -1,0 +1,73 @@
+using System;
+using System.Numerics;
+using FastSoftmax.Kernels;
+
+namespace FastSoftmax.Tests;
+
+public enum Op
+{
+    Softmax,
+    LogSoftmax,
+    LogSumExp,
+}
+
+/// <summary>The three forward operations behind one call, with the widest width they may use.</summary>
+internal static class Ops
+{
+    public static void Rows<T>(Op op, ReadOnlySpan<T> x, Span<T> destination, int rowLength, T scale, KernelWidth limit)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        switch (op)
+        {
+            case Op.Softmax:
+                Entry.Rows<SoftmaxRow<T>, T>(x, destination, rowLength, scale, limit);
+                break;
+            case Op.LogSoftmax:
+                Entry.Rows<LogSoftmaxRow<T>, T>(x, destination, rowLength, scale, limit);
+                break;
+            default:
+                Entry.Rows<LogSumExpRow<T>, T>(x, destination, rowLength, scale, limit);
+                break;
+        }
+    }
+
+    public static int OutputsPerRow(Op op, int rowLength) => op == Op.LogSumExp ? 1 : rowLength;
+
+    /// <summary>The public API's answer for one row, through the float or double overloads.</summary>
+    public static T[] Public<T>(Op op, T[] x, T scale)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var y = new T[OutputsPerRow(op, x.Length)];
+        bool unscaled = scale == T.One;
+        if (typeof(T) == typeof(float))
+        {
+            float[] xf = (float[])(object)x, yf = (float[])(object)y;
+            float s = float.CreateTruncating(scale);
+            switch (op)
+            {
+                case Op.Softmax when unscaled: Softmax.Forward(xf, yf); break;
+                case Op.Softmax: Softmax.Forward(xf, yf, xf.Length, s); break;
+                case Op.LogSoftmax when unscaled: LogSoftmax.Forward(xf, yf); break;
+                case Op.LogSoftmax: LogSoftmax.Forward(xf, yf, xf.Length, s); break;
+                case Op.LogSumExp when unscaled: yf[0] = LogSumExp.Compute(xf); break;
+                default: LogSumExp.Compute(xf, yf, xf.Length, s); break;
+            }
+        }
+        else
+        {
+            double[] xd = (double[])(object)x, yd = (double[])(object)y;
+            double s = double.CreateTruncating(scale);
+            switch (op)
+            {
+                case Op.Softmax when unscaled: Softmax.Forward(xd, yd); break;
+                case Op.Softmax: Softmax.Forward(xd, yd, xd.Length, s); break;
+                case Op.LogSoftmax when unscaled: LogSoftmax.Forward(xd, yd); break;
+                case Op.LogSoftmax: LogSoftmax.Forward(xd, yd, xd.Length, s); break;
+                case Op.LogSumExp when unscaled: yd[0] = LogSumExp.Compute(xd); break;
+                default: LogSumExp.Compute(xd, yd, xd.Length, s); break;
+            }
+        }
+
+        return y;
+    }
+}
