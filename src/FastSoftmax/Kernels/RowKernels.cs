@@ -109,6 +109,11 @@ internal static class LogOfSum
         double product = s * m;
         // For float the product of two floats is exact in double; for double its error is carried.
         double productError = ExactArithmetic.ProductError<SimdScalar<double>, double, double>(s, m, product);
+        if (!double.IsFinite(productError))
+        {
+            productError = 0; // Dekker's split overflows near double.MaxValue, where the error is far below an ulp anyway.
+        }
+
         double a = Math.Log(hi), b = lo / hi;
         return T.CreateTruncating((product + a) + (productError + b));
     }
