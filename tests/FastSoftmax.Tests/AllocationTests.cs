@@ -1,0 +1,44 @@
+using System;
+using Xunit;
+
+namespace FastSoftmax.Tests;
+
+/// <summary>No kernel call allocates, at any size or width (measured on this thread).</summary>
+public class AllocationTests
+{
+    [Theory]
+    [InlineData(3)]
+    [InlineData(10)]
+    [InlineData(1000)]
+    [InlineData(32000)]
+    public void Kernel_calls_allocate_nothing(int rowLength)
+    {
+        float[] xf = new float[4 * rowLength], yf = new float[4 * rowLength], lf = new float[4];
+        double[] xd = new double[4 * rowLength], yd = new double[4 * rowLength], ld = new double[4];
+        for (int i = 0; i < xf.Length; i++)
+        {
+            xd[i] = i % 13;
+            xf[i] = i % 13;
+        }
+
+        void All()
+        {
+            Softmax.Forward(xf, yf, rowLength, 0.5f);
+            Softmax.Forward(xd.AsSpan(0, rowLength), yd.AsSpan(0, rowLength));
+            LogSoftmax.Forward(xf, xf, rowLength);
+            LogSoftmax.Forward(xd, yd, rowLength, 2.0);
+            LogSumExp.Compute(xf, lf, rowLength);
+            LogSumExp.Compute(xd, ld, rowLength);
+            _ = LogSumExp.Compute(xf.AsSpan(0, rowLength));
+        }
+
+        All(); // JIT and static initialization happen here
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            All();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
