@@ -14,20 +14,28 @@ namespace FastSoftmax.Tests;
 /// </summary>
 public class WidthEquivalenceTests
 {
-    public static IEnumerable<object[]> OpsAndVectorWidths =>
-        from op in Enum.GetValues<Op>()
-        from w in Dispatch.Supported.Where(w => w != KernelWidth.Scalar)
-        select new object[] { op, (int)w };
+    public static IEnumerable<object[]> AllOps => Enum.GetValues<Op>().Select(op => new object[] { op });
 
     [Theory]
-    [MemberData(nameof(OpsAndVectorWidths))]
-    public void Vectorized_equals_scalar_for_every_length_up_to_300_in_float(Op op, int width) =>
-        Compare<float>(op, (KernelWidth)width);
+    [MemberData(nameof(AllOps))]
+    public void Vectorized_equals_scalar_for_every_length_up_to_300_in_float(Op op) =>
+        ForEachVectorWidth(w => Compare<float>(op, w));
 
     [Theory]
-    [MemberData(nameof(OpsAndVectorWidths))]
-    public void Vectorized_equals_scalar_for_every_length_up_to_300_in_double(Op op, int width) =>
-        Compare<double>(op, (KernelWidth)width);
+    [MemberData(nameof(AllOps))]
+    public void Vectorized_equals_scalar_for_every_length_up_to_300_in_double(Op op) =>
+        ForEachVectorWidth(w => Compare<double>(op, w));
+
+    private static void ForEachVectorWidth(Action<KernelWidth> check)
+    {
+        KernelWidth[] vectors = Dispatch.Supported.Where(w => w != KernelWidth.Scalar).ToArray();
+        // Without SIMD (DOTNET_EnableHWIntrinsic=0) there is nothing to compare; make sure that is why.
+        Assert.Equal(System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated, vectors.Length > 0);
+        foreach (KernelWidth width in vectors)
+        {
+            check(width);
+        }
+    }
 
     private static void Compare<T>(Op op, KernelWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
