@@ -55,15 +55,15 @@ internal static class RowPasses
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         nuint c = (nuint)TS.Count;
-        TVec maxV = TS.Create(max), scaleV = TS.Create(scale);
+        TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale);
         bool scaled = scale != T.One;
         TVec last = TS.Load(ref x, n - c);
         TVec s0 = default, c0 = default, s1 = default, c1 = default;
         nuint i = 0;
         for (; i + (2 * c) <= n; i += 2 * c)
         {
-            TVec e0 = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), maxV, scaleV, scaled);
-            TVec e1 = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i + c), maxV, scaleV, scaled);
+            TVec e0 = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled);
+            TVec e1 = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i + c), negatedMax, scaleV, scaled);
             if (store)
             {
                 TS.Store(e0, ref destination, i);
@@ -76,7 +76,7 @@ internal static class RowPasses
 
         if (i + c <= n)
         {
-            TVec e = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), maxV, scaleV, scaled);
+            TVec e = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled);
             if (store)
             {
                 TS.Store(e, ref destination, i);
@@ -88,7 +88,7 @@ internal static class RowPasses
 
         if (i < n)
         {
-            TVec e = ExpOfScaledDifference<TS, TVec, T>(last, maxV, scaleV, scaled);
+            TVec e = ExpOfScaledDifference<TS, TVec, T>(last, negatedMax, scaleV, scaled);
             if (store)
             {
                 TS.Store(e, ref destination, n - c);
@@ -144,38 +144,38 @@ internal static class RowPasses
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         nuint c = (nuint)TS.Count;
-        TVec maxV = TS.Create(max), scaleV = TS.Create(scale), hiV = TS.Create(logHi), loV = TS.Create(logLo);
+        TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale), hiV = TS.Create(logHi), loV = TS.Create(logLo);
         bool scaled = scale != T.One;
         TVec last = TS.Load(ref x, n - c);
         nuint i = 0;
         for (; i + c <= n; i += c)
         {
-            TS.Store(LogOfRatio<TS, TVec, T>(TS.Load(ref x, i), maxV, scaleV, scaled, hiV, loV), ref destination, i);
+            TS.Store(LogOfRatio<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, hiV, loV), ref destination, i);
         }
 
         if (i < n)
         {
-            TS.Store(LogOfRatio<TS, TVec, T>(last, maxV, scaleV, scaled, hiV, loV), ref destination, n - c);
+            TS.Store(LogOfRatio<TS, TVec, T>(last, negatedMax, scaleV, scaled, hiV, loV), ref destination, n - c);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec LogOfRatio<TS, TVec, T>(TVec x, TVec max, TVec scale, bool scaled, TVec logHi, TVec logLo)
+    private static TVec LogOfRatio<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, TVec logHi, TVec logLo)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, max, scale, scaled);
+        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled);
         return TS.Add(TS.Subtract(hi, logHi), TS.Subtract(lo, logLo));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec ExpOfScaledDifference<TS, TVec, T>(TVec x, TVec max, TVec scale, bool scaled)
+    private static TVec ExpOfScaledDifference<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, max, scale, scaled);
+        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled);
         // Below the cutoff exp() rounds to 0; clamping also maps −∞ there. Operand order keeps a NaN hi.
         hi = TS.Max(TS.Create(ExpConstants<T>.Cutoff), hi);
         return ExpNonPositive.Compute<TS, TVec, T>(hi, lo);
@@ -185,13 +185,13 @@ internal static class RowPasses
     /// scale·(x − max) as hi + lo exactly (to within lo's own rounding) wherever |hi| is below 2^24.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (TVec Hi, TVec Lo) ScaledDifference<TS, TVec, T>(TVec x, TVec max, TVec scale, bool scaled)
+    private static (TVec Hi, TVec Lo) ScaledDifference<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        TVec d = TS.Subtract(x, max);
-        TVec e = ExactArithmetic.SumError<TS, TVec, T>(x, TS.Subtract(default, max), d);
+        TVec d = TS.Add(x, negatedMax);
+        TVec e = ExactArithmetic.SumError<TS, TVec, T>(x, negatedMax, d);
         if (scaled)
         {
             TVec hi = TS.Multiply(scale, d);

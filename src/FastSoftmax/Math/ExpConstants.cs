@@ -2,36 +2,34 @@ using System.Numerics;
 
 namespace FastSoftmax.Kernels;
 
-/// <summary>Constants of <see cref="ExpNonPositive"/> per element type.</summary>
+/// <summary>Constants of <see cref="ExpNonPositive"/> per element type (static readonly: the JIT folds them).</summary>
 internal static class ExpConstants<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    private static bool IsSingle => typeof(T) == typeof(float);
-
     /// <summary>
     /// Arguments below this give exp() = 0 after rounding (float: e^-110 &lt; 2^-158; double:
     /// e^-760 &lt; 2^-1096), and 2^n stays within what <see cref="ISimd{TVec,T}.ScaleByPowerOfTwo"/>
     /// takes.
     /// </summary>
-    public static T Cutoff => IsSingle ? T.CreateTruncating(-110.0) : T.CreateTruncating(-760.0);
+    public static readonly T Cutoff = typeof(T) == typeof(float) ? T.CreateTruncating(-110.0) : T.CreateTruncating(-760.0);
 
     /// <summary>The smallest n that <see cref="ISimd{TVec,T}.ScaleByPowerOfTwo"/> is given.</summary>
-    public static int MinExponent => IsSingle ? -160 : -1100;
+    public static readonly int MinExponent = typeof(T) == typeof(float) ? -160 : -1100;
 
     /// <summary>Below this exponent 2^n is subnormal.</summary>
-    public static T MinNormalExponent => IsSingle ? T.CreateTruncating(-126.0) : T.CreateTruncating(-1022.0);
+    public static readonly T MinNormalExponent = typeof(T) == typeof(float) ? T.CreateTruncating(-126.0) : T.CreateTruncating(-1022.0);
 
     /// <summary>1.5 * 2^(mantissa bits): adding it rounds to an integer, keeping it in the low bits.</summary>
-    public static T RoundingMagic => IsSingle ? T.CreateTruncating(12582912.0) : T.CreateTruncating(6755399441055744.0);
+    public static readonly T RoundingMagic = typeof(T) == typeof(float) ? T.CreateTruncating(12582912.0) : T.CreateTruncating(6755399441055744.0);
 
     /// <summary>2^(mantissa bits) + exponent bias: n + this holds the biased exponent of 2^n in its low bits.</summary>
-    public static T ExponentMagic => IsSingle ? T.CreateTruncating(8388608.0 + 127.0) : T.CreateTruncating(4503599627370496.0 + 1023.0);
+    public static readonly T ExponentMagic = typeof(T) == typeof(float) ? T.CreateTruncating(8388608.0 + 127.0) : T.CreateTruncating(4503599627370496.0 + 1023.0);
 
-    public static T Log2E => T.CreateTruncating(1.4426950408889634);
+    public static readonly T Log2E = T.CreateTruncating(1.4426950408889634);
 
     // Cody-Waite split of ln 2: Ln2Hi has trailing zero bits, so n * Ln2Hi is exact for every n we
     // form, with or without FMA (float: 16 significant bits, |n| < 2^8; double: fdlibm's 32-bit split).
-    public static T Ln2Hi => IsSingle ? T.CreateTruncating(0.693145751953125) : T.CreateTruncating(6.93147180369123816490e-01);
+    public static readonly T Ln2Hi = typeof(T) == typeof(float) ? T.CreateTruncating(0.693145751953125) : T.CreateTruncating(6.93147180369123816490e-01);
 
-    public static T Ln2Lo => IsSingle ? T.CreateTruncating(1.428606765330187e-06) : T.CreateTruncating(1.90821492927058770002e-10);
+    public static readonly T Ln2Lo = typeof(T) == typeof(float) ? T.CreateTruncating(1.428606765330187e-06) : T.CreateTruncating(1.90821492927058770002e-10);
 }

@@ -1,0 +1,60 @@
+using System;
+using System.Numerics.Tensors;
+using BenchmarkDotNet.Attributes;
+
+namespace FastSoftmax.Benchmarks;
+
+/// <summary>Softmax of every row of a [Rows x Classes] batch: one batched call against a per-row loop over each peer.</summary>
+[MemoryDiagnoser]
+public class BatchSoftmax
+{
+    private float[] _x = [];
+    private float[] _y = [];
+
+    [Params("100000x10", "4096x1000", "64x128256")]
+    public string Shape { get; set; } = "";
+
+    private int Rows => int.Parse(Shape.Split('x')[0]);
+
+    private int Classes => int.Parse(Shape.Split('x')[1]);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _x = Data.Logits(Rows * Classes);
+        _y = new float[_x.Length];
+    }
+
+    [Benchmark(Baseline = true)]
+    public void TensorPrimitivesSoftMaxPerRow()
+    {
+        int c = Classes;
+        for (int r = 0; r < _x.Length; r += c)
+        {
+            TensorPrimitives.SoftMax(_x.AsSpan(r, c), _y.AsSpan(r, c));
+        }
+    }
+
+    [Benchmark]
+    public void ComposedTensorPrimitivesPerRow()
+    {
+        int c = Classes;
+        for (int r = 0; r < _x.Length; r += c)
+        {
+            Peers.ComposedSoftmax(_x.AsSpan(r, c), _y.AsSpan(r, c));
+        }
+    }
+
+    [Benchmark]
+    public void ScalarLoopPerRow()
+    {
+        int c = Classes;
+        for (int r = 0; r < _x.Length; r += c)
+        {
+            Peers.ScalarSoftmax(_x.AsSpan(r, c), _y.AsSpan(r, c));
+        }
+    }
+
+    [Benchmark]
+    public void FastSoftmaxBatched() => Softmax.Forward(_x, _y, Classes);
+}

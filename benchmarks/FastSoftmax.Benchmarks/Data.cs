@@ -1,0 +1,19 @@
+using System;
+
+namespace FastSoftmax.Benchmarks;
+
+internal static class Data
+{
+    /// <summary>Logits in [-8, 8): a spread like real classifier outputs, small enough for TensorPrimitives.SoftMax not to overflow.</summary>
+    public static float[] Logits(int length, int seed = 42)
+    {
+        var random = new Random(seed);
+        var x = new float[length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)((random.NextDouble() * 16) - 8);
+        }
+
+        return x;
+    }
+}

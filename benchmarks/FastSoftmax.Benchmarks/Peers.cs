@@ -1,0 +1,50 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace FastSoftmax.Benchmarks;
+
+/// <summary>What a .NET user writes today, to compare against in the same run.</summary>
+public static class Peers
+{
+    /// <summary>The stable softmax composed from TensorPrimitives: five passes over the data.</summary>
+    public static void ComposedSoftmax(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        float max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, destination);
+        TensorPrimitives.Exp(destination, destination);
+        float sum = TensorPrimitives.Sum(destination);
+        TensorPrimitives.Divide(destination, sum, destination);
+    }
+
+    /// <summary>The stable log-softmax composed from TensorPrimitives.</summary>
+    public static void ComposedLogSoftmax(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        float max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, destination);
+        TensorPrimitives.Exp(destination, destination);
+        float logSum = MathF.Log(TensorPrimitives.Sum(destination));
+        TensorPrimitives.Subtract(x, max + logSum, destination);
+    }
+
+    /// <summary>The textbook scalar loop: max, exp and sum, scale.</summary>
+    public static void ScalarSoftmax(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in x)
+        {
+            max = MathF.Max(max, v);
+        }
+
+        float sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += destination[i] = MathF.Exp(x[i] - max);
+        }
+
+        float inverse = 1 / sum;
+        for (int i = 0; i < x.Length; i++)
+        {
+            destination[i] *= inverse;
+        }
+    }
+}
