@@ -44,7 +44,14 @@ internal static class Entry
             return;
         }
 
-        Dispatch.Rows<TKernel, T>(x, destination, rowLength, scale, Dispatch.Choose<T>(rowLength, limit));
+        unsafe
+        {
+            fixed (T* px = x, pd = destination)
+            {
+                var args = new ForwardArgs<T>(px, pd, x.Length / rowLength, rowLength, scale);
+                Dispatch.Run<EachRow<TKernel, T>, ForwardArgs<T>, T>(in args, Dispatch.Choose<T>(rowLength, limit));
+            }
+        }
     }
 
     /// <summary>The single-vector form: one row of x.Length elements; nothing to do when x is empty.</summary>

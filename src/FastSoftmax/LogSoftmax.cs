@@ -43,4 +43,30 @@ public static class LogSoftmax
     /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, int, float)"/>
     public static void Forward(ReadOnlySpan<double> x, Span<double> destination, int rowLength, double scale = 1d) =>
         Entry.Rows<LogSoftmaxRow<double>, double>(x, destination, rowLength, scale);
+
+    /// <summary>Computes dx = dy − exp(y)·Σ dy, the gradient through log-softmax given its output y = log-softmax(x) and the upstream gradient dy.</summary>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The gradient of the loss with respect to y; the same length.</param>
+    /// <param name="dx">Receives the gradient with respect to x; may be exactly y or dy.</param>
+    /// <exception cref="ArgumentException">Lengths differ, or dx partially overlaps y or dy. y must hold log-probabilities (≤ 0): a positive y throws before dx is written.</exception>
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        EntryCrossEntropy.Backward<LogSoftmaxBackward<float>, float>(y, dy, dx, Math.Max(y.Length, 1));
+
+    /// <summary>The same as <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> for each row of a row-major batch [rows × rowLength].</summary>
+    /// <param name="y">The forward output, row by row.</param>
+    /// <param name="dy">The gradient with respect to y; the same length.</param>
+    /// <param name="dx">Receives the gradient with respect to x; may be exactly y or dy.</param>
+    /// <param name="rowLength">Elements per row.</param>
+    /// <exception cref="ArgumentOutOfRangeException">rowLength ≤ 0.</exception>
+    /// <exception cref="ArgumentException">y.Length is not a multiple of rowLength, lengths differ, or dx partially overlaps y or dy. y must hold log-probabilities (≤ 0): a positive y throws before dx is written.</exception>
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength) =>
+        EntryCrossEntropy.Backward<LogSoftmaxBackward<float>, float>(y, dy, dx, rowLength);
+
+    /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
+    public static void Backward(ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx) =>
+        EntryCrossEntropy.Backward<LogSoftmaxBackward<double>, double>(y, dy, dx, Math.Max(y.Length, 1));
+
+    /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int)"/>
+    public static void Backward(ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength) =>
+        EntryCrossEntropy.Backward<LogSoftmaxBackward<double>, double>(y, dy, dx, rowLength);
 }

@@ -44,4 +44,30 @@ public static class Softmax
     /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, int, float)"/>
     public static void Forward(ReadOnlySpan<double> x, Span<double> destination, int rowLength, double scale = 1d) =>
         Entry.Rows<SoftmaxRow<double>, double>(x, destination, rowLength, scale);
+
+    /// <summary>Computes dx = y ⊙ (dy − ⟨dy, y⟩), the gradient through softmax given its output y = softmax(x) and the upstream gradient dy.</summary>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The gradient of the loss with respect to y; the same length.</param>
+    /// <param name="dx">Receives the gradient with respect to x; may be exactly y or dy.</param>
+    /// <exception cref="ArgumentException">Lengths differ, or dx partially overlaps y or dy.</exception>
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        EntryCrossEntropy.Backward<SoftmaxBackward<float>, float>(y, dy, dx, Math.Max(y.Length, 1));
+
+    /// <summary>The same as <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> for each row of a row-major batch [rows × rowLength].</summary>
+    /// <param name="y">The forward output, row by row.</param>
+    /// <param name="dy">The gradient with respect to y; the same length.</param>
+    /// <param name="dx">Receives the gradient with respect to x; may be exactly y or dy.</param>
+    /// <param name="rowLength">Elements per row.</param>
+    /// <exception cref="ArgumentOutOfRangeException">rowLength ≤ 0.</exception>
+    /// <exception cref="ArgumentException">y.Length is not a multiple of rowLength, lengths differ, or dx partially overlaps y or dy.</exception>
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength) =>
+        EntryCrossEntropy.Backward<SoftmaxBackward<float>, float>(y, dy, dx, rowLength);
+
+    /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
+    public static void Backward(ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx) =>
+        EntryCrossEntropy.Backward<SoftmaxBackward<double>, double>(y, dy, dx, Math.Max(y.Length, 1));
+
+    /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int)"/>
+    public static void Backward(ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength) =>
+        EntryCrossEntropy.Backward<SoftmaxBackward<double>, double>(y, dy, dx, rowLength);
 }

@@ -38,6 +38,9 @@ internal interface ISimd<TVec, T>
     /// <summary>a &lt; b ? a : b per lane, so b wherever either is NaN (x86 minps on every platform).</summary>
     static abstract TVec Min(TVec a, TVec b);
 
+    /// <summary>0 where probe is 0, value elsewhere (so that 0·∞ counts as 0 where a weight is 0).</summary>
+    static abstract TVec ZeroWhereZero(TVec value, TVec probe);
+
     /// <summary>The lanes below <paramref name="lane"/> set to +0, the others kept.</summary>
     static abstract TVec ZeroLanesBelow(TVec value, int lane);
 

@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace FastSoftmax.Kernels;
@@ -50,45 +49,26 @@ internal static class Dispatch
         return KernelWidth.Scalar;
     }
 
-    /// <summary>Runs <typeparamref name="TKernel"/> on each of the rows of x into destination.</summary>
-    public static void Rows<TKernel, T>(ReadOnlySpan<T> x, Span<T> destination, int rowLength, T scale, KernelWidth width)
-        where TKernel : IRowKernel<T>
+    /// <summary>Runs <typeparamref name="TKernel"/> at the given width: the one switch over widths.</summary>
+    public static void Run<TKernel, TArgs, T>(in TArgs args, KernelWidth width)
+        where TKernel : IWidthKernel<TArgs, T>
+        where TArgs : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ref T source = ref Unsafe.AsRef(in x[0]);
-        ref T target = ref destination[0];
-        int rows = x.Length / rowLength;
-        int stride = TKernel.OutputsPerRow(rowLength);
         switch (width)
         {
             case KernelWidth.Vector512:
-                Loop<TKernel, Simd512<T>, Vector512<T>, T>(ref source, ref target, rows, rowLength, stride, scale);
+                TKernel.Run<Simd512<T>, Vector512<T>>(in args);
                 break;
             case KernelWidth.Vector256:
-                Loop<TKernel, Simd256<T>, Vector256<T>, T>(ref source, ref target, rows, rowLength, stride, scale);
+                TKernel.Run<Simd256<T>, Vector256<T>>(in args);
                 break;
             case KernelWidth.Vector128:
-                Loop<TKernel, Simd128<T>, Vector128<T>, T>(ref source, ref target, rows, rowLength, stride, scale);
+                TKernel.Run<Simd128<T>, Vector128<T>>(in args);
                 break;
             default:
-                Loop<TKernel, SimdScalar<T>, T, T>(ref source, ref target, rows, rowLength, stride, scale);
+                TKernel.Run<SimdScalar<T>, T>(in args);
                 break;
-        }
-    }
-
-    private static void Loop<TKernel, TS, TVec, T>(ref T x, ref T destination, int rows, int rowLength, int stride, T scale)
-        where TKernel : IRowKernel<T>
-        where TS : ISimd<TVec, T>
-        where TVec : struct
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            TKernel.Row<TS, TVec>(
-                ref Unsafe.Add(ref x, (nint)r * rowLength),
-                ref Unsafe.Add(ref destination, (nint)r * stride),
-                (nuint)rowLength,
-                scale);
         }
     }
 

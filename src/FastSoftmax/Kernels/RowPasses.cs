@@ -159,6 +159,117 @@ internal static class RowPasses
         }
     }
 
+    /// <summary>Σ a[i]·b[i] as a double-double (compensated; the products' own roundings are not).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) DotProduct<TS, TVec, T>(ref T a, ref T b, nuint n)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint c = (nuint)TS.Count;
+        TVec s0 = default, c0 = default, s1 = default, c1 = default;
+        nuint i = 0;
+        for (; i + (2 * c) <= n; i += 2 * c)
+        {
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, TS.Multiply(TS.Load(ref a, i), TS.Load(ref b, i)));
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.Multiply(TS.Load(ref a, i + c), TS.Load(ref b, i + c)));
+        }
+
+        return FinishSum<TS, TVec, T>(ref a, ref b, n, i, s0, c0, s1, c1, multiply: true);
+    }
+
+    /// <summary>Σ a[i] as a double-double (compensated).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) Sum<TS, TVec, T>(ref T a, nuint n)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint c = (nuint)TS.Count;
+        TVec s0 = default, c0 = default, s1 = default, c1 = default;
+        nuint i = 0;
+        for (; i + (2 * c) <= n; i += 2 * c)
+        {
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, TS.Load(ref a, i));
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.Load(ref a, i + c));
+        }
+
+        return FinishSum<TS, TVec, T>(ref a, ref a, n, i, s0, c0, s1, c1, multiply: false);
+    }
+
+    // The last full register and the overlapping tail of Sum and DotProduct, then the lanes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double Hi, double Lo) FinishSum<TS, TVec, T>(ref T a, ref T b, nuint n, nuint i, TVec s0, TVec c0, TVec s1, TVec c1, bool multiply)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint c = (nuint)TS.Count;
+        if (i + c <= n)
+        {
+            TVec v = TS.Load(ref a, i);
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, multiply ? TS.Multiply(v, TS.Load(ref b, i)) : v);
+            i += c;
+        }
+
+        if (i < n)
+        {
+            TVec v = TS.Load(ref a, n - c);
+            v = multiply ? TS.Multiply(v, TS.Load(ref b, n - c)) : v;
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(v, (int)(c - (n - i))));
+        }
+
+        TVec s = TS.Add(s0, s1);
+        TVec compensation = TS.Add(TS.Add(c0, c1), ExactArithmetic.SumError<TS, TVec, T>(s0, s1, s));
+        return Lanes.SumAcrossCompensated<TVec, T>(s, compensation, TS.Count);
+    }
+
+    /// <summary>dx[i] = y[i]·(dy[i] − dot). dx may be y or dy (element-wise, tail preloaded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyDifference<TS, TVec, T>(ref T y, ref T dy, ref T dx, nuint n, T dot)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint c = (nuint)TS.Count;
+        TVec d = TS.Create(dot);
+        TVec lastY = TS.Load(ref y, n - c), lastDy = TS.Load(ref dy, n - c);
+        nuint i = 0;
+        for (; i + c <= n; i += c)
+        {
+            TS.Store(TS.Multiply(TS.Load(ref y, i), TS.Subtract(TS.Load(ref dy, i), d)), ref dx, i);
+        }
+
+        if (i < n)
+        {
+            TS.Store(TS.Multiply(lastY, TS.Subtract(lastDy, d)), ref dx, n - c);
+        }
+    }
+
+    /// <summary>dx[i] = dy[i] − exp(y[i])·sum, y[i] ≤ 0. dx may be y or dy (element-wise, tail preloaded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SubtractExpTimes<TS, TVec, T>(ref T y, ref T dy, ref T dx, nuint n, T sum)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint c = (nuint)TS.Count;
+        TVec s = TS.Create(-sum), cutoff = TS.Create(ExpConstants<T>.Cutoff);
+        TVec lastY = TS.Load(ref y, n - c), lastDy = TS.Load(ref dy, n - c);
+        nuint i = 0;
+        for (; i + c <= n; i += c)
+        {
+            TVec p = ExpNonPositive.Compute<TS, TVec, T>(TS.Max(cutoff, TS.Load(ref y, i)), default);
+            TS.Store(TS.MultiplyAdd(p, s, TS.Load(ref dy, i)), ref dx, i);
+        }
+
+        if (i < n)
+        {
+            TVec p = ExpNonPositive.Compute<TS, TVec, T>(TS.Max(cutoff, lastY), default);
+            TS.Store(TS.MultiplyAdd(p, s, lastDy), ref dx, n - c);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVec LogOfRatio<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, TVec logHi, TVec logLo)
         where TS : ISimd<TVec, T>
@@ -209,7 +320,7 @@ internal static class RowPasses
     /// can come after smaller ones, when |s| &lt; |v|. Only s + v is on the loop-carried chain.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddCompensated<TS, TVec, T>(ref TVec s, ref TVec c, TVec v)
+    public static void AddCompensated<TS, TVec, T>(ref TVec s, ref TVec c, TVec v)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -78,6 +78,10 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> ZeroWhereZero(Vector128<T> value, Vector128<T> probe) =>
+        Vector128.ConditionalSelect(Vector128.Equals(probe, default), default, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> ZeroLanesBelow(Vector128<T> value, int lane) =>
         Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(LaneIndices, Vector128.Create(T.CreateTruncating(lane))), value, default);
 

@@ -61,6 +61,10 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
             : Avx.Min(a.AsDouble(), b.AsDouble()).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ZeroWhereZero(Vector256<T> value, Vector256<T> probe) =>
+        Vector256.ConditionalSelect(Vector256.Equals(probe, default), default, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ZeroLanesBelow(Vector256<T> value, int lane) =>
         Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices, Vector256.Create(T.CreateTruncating(lane))), value, default);
 

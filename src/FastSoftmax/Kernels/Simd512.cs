@@ -54,6 +54,10 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
             : Avx512F.Min(a.AsDouble(), b.AsDouble()).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> ZeroWhereZero(Vector512<T> value, Vector512<T> probe) =>
+        Vector512.ConditionalSelect(Vector512.Equals(probe, default), default, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> ZeroLanesBelow(Vector512<T> value, int lane) =>
         Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(LaneIndices, Vector512.Create(T.CreateTruncating(lane))), value, default);
 

@@ -43,6 +43,9 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
     public static T Min(T a, T b) => a < b ? a : b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ZeroWhereZero(T value, T probe) => probe == T.Zero ? T.Zero : value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T ZeroLanesBelow(T value, int lane) => lane > 0 ? T.Zero : value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Turns BenchmarkDotNet's CSV reports into the markdown tables of docs/benchmarks.md.
+
+Throughput is elements per nanosecond (N, or rows x classes, over the mean time); every ratio is
+against the baseline of the same class in the same run, so machine drift cancels out.
+
+Usage: python3 benchmarks/report.py BenchmarkDotNet.Artifacts/results/*.csv
+"""
+import csv
+import re
+import sys
+
+UNITS = {'ns': 1.0, 'us': 1e3, 'μs': 1e3, 'ms': 1e6, 's': 1e9}
+
+
+def nanoseconds(cell):
+    m = re.match(r'\s*([\d,.]+)\s*(ns|us|μs|ms|s)\s*$', cell)
+    if not m:
+        raise ValueError(f'not a time: {cell!r}')
+    return float(m.group(1).replace(',', '')) * UNITS[m.group(2)]
+
+
+def elements(row):
+    if row.get('N'):
+        return int(row['N'])
+    rows, classes = row['Shape'].split('x')
+    return int(rows) * int(classes)
+
+
+def report(path):
+    with open(path, newline='', encoding='utf-8') as f:
+        data = list(csv.DictReader(f))
+    if not data:
+        return
+    key = 'N' if 'N' in data[0] else 'Shape'
+    name = path.rsplit('/', 1)[-1].split('-report')[0].split('.')[-1]
+    methods = list(dict.fromkeys(r['Method'] for r in data))
+    baseline = next((r['Method'] for r in data if r.get('Baseline', '').lower() == 'true'), methods[0])
+    print(f'### {name}\n')
+    print(f'Elements per ns (higher is better); in brackets, speed relative to {baseline} in the same run.\n')
+    print(f'| {key} | ' + ' | '.join(methods) + ' | allocated |')
+    print('|---|' + '---|' * (len(methods) + 1))
+    for size in dict.fromkeys(r[key] for r in data):
+        rows = {r['Method']: r for r in data if r[key] == size}
+        base = nanoseconds(rows[baseline]['Mean'])
+        cells = []
+        for m in methods:
+            t = nanoseconds(rows[m]['Mean'])
+            cells.append(f'{elements(rows[m]) / t:.2f} ({base / t:.2f}x)')
+        allocated = {rows[m].get('Allocated', '-') for m in methods}
+        print(f'| {size} | ' + ' | '.join(cells) + f" | {', '.join(sorted(allocated))} |")
+    print()
+
+
+for p in sys.argv[1:]:
+    report(p)

@@ -1,0 +1,73 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace FastSoftmax.Kernels;
+
+/// <summary>The buffers of a backward call: y (the forward output), dy in, dx out, row by row.</summary>
+internal readonly unsafe struct BackwardArgs<T>(T* y, T* dy, T* dx, int rows, int rowLength)
+    where T : unmanaged
+{
+    public readonly T* Y = y;
+    public readonly T* Dy = dy;
+    public readonly T* Dx = dx;
+    public readonly int Rows = rows;
+    public readonly int RowLength = rowLength;
+}
+
+/// <summary>dx = y ⊙ (dy − ⟨dy, y⟩) per row, for y = softmax(x).</summary>
+internal readonly struct SoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public static unsafe void Run<TS, TVec>(in BackwardArgs<T> args)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+    {
+        nuint n = (nuint)args.RowLength;
+        for (int r = 0; r < args.Rows; r++)
+        {
+            nint offset = (nint)r * args.RowLength;
+            ref T y = ref *(args.Y + offset);
+            ref T dy = ref *(args.Dy + offset);
+            (double hi, double lo) = RowPasses.DotProduct<TS, TVec, T>(ref y, ref dy, n);
+            RowPasses.MultiplyDifference<TS, TVec, T>(ref y, ref dy, ref *(args.Dx + offset), n, T.CreateTruncating(hi + lo));
+        }
+    }
+}
+
+/// <summary>dx = dy − exp(y) · Σ dy per row, for y = log-softmax(x).</summary>
+internal readonly struct LogSoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public static unsafe void Run<TS, TVec>(in BackwardArgs<T> args)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+    {
+        nuint n = (nuint)args.RowLength;
+        for (int r = 0; r < args.Rows; r++)
+        {
+            nint offset = (nint)r * args.RowLength;
+            ref T dy = ref *(args.Dy + offset);
+            (double hi, double lo) = RowPasses.Sum<TS, TVec, T>(ref dy, n);
+            RowPasses.SubtractExpTimes<TS, TVec, T>(ref *(args.Y + offset), ref dy, ref *(args.Dx + offset), n, T.CreateTruncating(hi + lo));
+        }
+    }
+}
+
+/// <summary>The largest element of a span (NaN-tolerant as <see cref="ISimd{TVec,T}.Max"/>), written to *Result.</summary>
+internal readonly unsafe struct MaxArgs<T>(T* x, int length, T* result)
+    where T : unmanaged
+{
+    public readonly T* X = x;
+    public readonly int Length = length;
+    public readonly T* Result = result;
+}
+
+internal readonly struct MaxOfAll<T> : IWidthKernel<MaxArgs<T>, T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Run<TS, TVec>(in MaxArgs<T> args)
+        where TS : ISimd<TVec, T>
+        where TVec : struct =>
+        *args.Result = RowPasses.Max<TS, TVec, T>(ref *args.X, (nuint)args.Length);
+}

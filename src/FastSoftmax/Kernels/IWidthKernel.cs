@@ -1,0 +1,48 @@
+using System.Numerics;
+
+namespace FastSoftmax.Kernels;
+
+/// <summary>
+/// A whole call's work (every row), generic over the register width; <see cref="Dispatch.Run"/>
+/// picks the width once per call. <typeparamref name="TArgs"/> carries the call's pinned buffers.
+/// </summary>
+internal interface IWidthKernel<TArgs, T>
+    where TArgs : struct
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    static abstract void Run<TS, TVec>(in TArgs args)
+        where TS : ISimd<TVec, T>
+        where TVec : struct;
+}
+
+/// <summary>The buffers of a forward call: rows of x in, rows (or one value per row) out.</summary>
+internal readonly unsafe struct ForwardArgs<T>(T* x, T* destination, int rows, int rowLength, T scale)
+    where T : unmanaged
+{
+    public readonly T* X = x;
+    public readonly T* Destination = destination;
+    public readonly int Rows = rows;
+    public readonly int RowLength = rowLength;
+    public readonly T Scale = scale;
+}
+
+/// <summary>Applies one row kernel to every row of a forward call.</summary>
+internal readonly struct EachRow<TRow, T> : IWidthKernel<ForwardArgs<T>, T>
+    where TRow : IRowKernel<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public static unsafe void Run<TS, TVec>(in ForwardArgs<T> args)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+    {
+        int stride = TRow.OutputsPerRow(args.RowLength);
+        for (int r = 0; r < args.Rows; r++)
+        {
+            TRow.Row<TS, TVec>(
+                ref *(args.X + ((nint)r * args.RowLength)),
+                ref *(args.Destination + ((nint)r * stride)),
+                (nuint)args.RowLength,
+                args.Scale);
+        }
+    }
+}
