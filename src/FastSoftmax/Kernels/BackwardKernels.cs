@@ -18,6 +18,8 @@ internal readonly unsafe struct BackwardArgs<T>(T* y, T* dy, T* dx, int rows, in
 internal readonly struct SoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
+    // Its own method per width: the passes inline into it with the JIT\'s full budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in BackwardArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct
@@ -38,6 +40,8 @@ internal readonly struct SoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T>
 internal readonly struct LogSoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
+    // Its own method per width: the passes inline into it with the JIT\'s full budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in BackwardArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct
@@ -65,7 +69,8 @@ internal readonly unsafe struct MaxArgs<T>(T* x, int length, T* result)
 internal readonly struct MaxOfAll<T> : IWidthKernel<MaxArgs<T>, T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Its own method per width: the passes inline into it with the JIT\'s full budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in MaxArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct =>

@@ -31,6 +31,8 @@ internal unsafe struct CrossEntropyArgs<T>
 internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T>, T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
+    // Its own method per width: the passes inline into it with the JIT\'s full budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in CrossEntropyArgs<T> a)
         where TS : ISimd<TVec, T>
         where TVec : struct
@@ -158,8 +160,8 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             RowPasses.AddCompensated<TS, TVec, T>(ref ds, ref dc, TS.ZeroWhereZero(TS.Multiply(mass, TS.Add(TS.Load(ref z, n - c), negMax)), mass));
         }
 
-        (double mHi, double mLo) = Lanes.SumAcrossCompensated<TVec, T>(ms, mc, TS.Count);
-        (double dHi, double dLo) = Lanes.SumAcrossCompensated<TVec, T>(ds, dc, TS.Count);
+        (double mHi, double mLo) = TS.SumAcrossExact(ms, mc);
+        (double dHi, double dLo) = TS.SumAcrossExact(ds, dc);
         return (mHi + mLo, dHi + dLo);
     }
 

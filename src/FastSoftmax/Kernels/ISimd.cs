@@ -64,4 +64,10 @@ internal interface ISimd<TVec, T>
     /// <c>hi + lo</c>, to a relative error near 2^-50: the fast reduction, for a reciprocal.
     /// </summary>
     static abstract (double Hi, double Lo) SumAcross(TVec sum, TVec compensation);
+
+    /// <summary>
+    /// The same sum exact to ~2^-100 relative (TwoSum across the lanes), so that hi + lo − 1 keeps its
+    /// relative accuracy however small: log-softmax, log-sum-exp and cross-entropy need it.
+    /// </summary>
+    static abstract (double Hi, double Lo) SumAcrossExact(TVec sum, TVec compensation);
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace FastSoftmax.Kernels;
 
@@ -31,6 +32,8 @@ internal readonly struct EachRow<TRow, T> : IWidthKernel<ForwardArgs<T>, T>
     where TRow : IRowKernel<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
+    // Its own method per width: the passes inline into it with the JIT\'s full budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in ForwardArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct

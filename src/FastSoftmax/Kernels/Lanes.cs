@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace FastSoftmax.Kernels;
 
@@ -21,22 +22,55 @@ internal static class Lanes
         return v;
     }
 
-    /// <summary>Σ sum[i] + compensation[i] over the lanes, as a double-double (TwoSum per lane).</summary>
+    /// <summary>
+    /// Σ sum[i] + compensation[i] over the lanes as a double-double, exact to ~2^-100 relative: the
+    /// halves are folded with TwoSum, whose errors join the compensation (small, so added plainly).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) SumAcrossCompensated<TVec, T>(TVec sum, TVec compensation, int count)
-        where TVec : struct
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    public static (double Hi, double Lo) SumAcrossExact(Vector512<double> sum, Vector512<double> compensation)
     {
-        ref T s = ref Unsafe.As<TVec, T>(ref sum);
-        ref T c = ref Unsafe.As<TVec, T>(ref compensation);
-        double hi = 0, lo = 0;
-        for (int i = 0; i < count; i++)
-        {
-            ExactArithmetic.Accumulate(ref hi, ref lo, double.CreateTruncating(Unsafe.Add(ref s, i)));
-            lo += double.CreateTruncating(Unsafe.Add(ref c, i));
-        }
+        (Vector256<double> a, Vector256<double> b) = (sum.GetLower(), sum.GetUpper());
+        Vector256<double> t = a + b;
+        return SumAcrossExact(t, compensation.GetLower() + compensation.GetUpper() + TwoSumError(a, b, t));
+    }
 
+    /// <inheritdoc cref="SumAcrossExact(Vector512{double}, Vector512{double})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumAcrossExact(Vector256<double> sum, Vector256<double> compensation)
+    {
+        (Vector128<double> a, Vector128<double> b) = (sum.GetLower(), sum.GetUpper());
+        Vector128<double> t = a + b;
+        return SumAcrossExact(t, compensation.GetLower() + compensation.GetUpper() + TwoSumError(a, b, t));
+    }
+
+    /// <inheritdoc cref="SumAcrossExact(Vector512{double}, Vector512{double})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumAcrossExact(Vector128<double> sum, Vector128<double> compensation)
+    {
+        double hi = sum.GetElement(0), lo = compensation.GetElement(0) + compensation.GetElement(1);
+        ExactArithmetic.Accumulate(ref hi, ref lo, sum.GetElement(1));
         return (hi, lo);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> TwoSumError(Vector512<double> a, Vector512<double> b, Vector512<double> s)
+    {
+        Vector512<double> bVirtual = s - a;
+        return (a - (s - bVirtual)) + (b - bVirtual);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> TwoSumError(Vector256<double> a, Vector256<double> b, Vector256<double> s)
+    {
+        Vector256<double> bVirtual = s - a;
+        return (a - (s - bVirtual)) + (b - bVirtual);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<double> TwoSumError(Vector128<double> a, Vector128<double> b, Vector128<double> s)
+    {
+        Vector128<double> bVirtual = s - a;
+        return (a - (s - bVirtual)) + (b - bVirtual);
     }
 
     /// <summary>

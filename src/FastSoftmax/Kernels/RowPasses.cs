@@ -100,7 +100,7 @@ internal static class RowPasses
         TVec s = TS.Add(s0, s1);
         TVec compensation = TS.Add(TS.Add(c0, c1), ExactArithmetic.SumError<TS, TVec, T>(s0, s1, s));
         return exact || typeof(T) == typeof(double)
-            ? Lanes.SumAcrossCompensated<TVec, T>(s, compensation, TS.Count)
+            ? TS.SumAcrossExact(s, compensation)
             : TS.SumAcross(s, compensation);
     }
 
@@ -221,7 +221,7 @@ internal static class RowPasses
 
         TVec s = TS.Add(s0, s1);
         TVec compensation = TS.Add(TS.Add(c0, c1), ExactArithmetic.SumError<TS, TVec, T>(s0, s1, s));
-        return Lanes.SumAcrossCompensated<TVec, T>(s, compensation, TS.Count);
+        return TS.SumAcrossExact(s, compensation);
     }
 
     /// <summary>dx[i] = y[i]·(dy[i] − dot). dx may be y or dy (element-wise, tail preloaded).</summary>

@@ -110,13 +110,17 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T MaxAcross(Vector128<T> value)
     {
-        T max = value.GetElement(0);
-        for (int i = 1; i < Count; i++)
+        // Swap halves, then neighbours: two shuffles instead of a chain of lane compares.
+        if (typeof(T) == typeof(float))
         {
-            max = SimdScalar<T>.Max(max, value.GetElement(i));
+            Vector128<float> v = value.AsSingle();
+            v = Simd128<float>.Max(v, Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1)));
+            v = Simd128<float>.Max(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2)));
+            return T.CreateTruncating(v.ToScalar());
         }
 
-        return max;
+        Vector128<double> d = value.AsDouble();
+        return T.CreateTruncating(Simd128<double>.Max(d, Vector128.Shuffle(d, Vector128.Create(1L, 0L))).ToScalar());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -131,5 +135,20 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
         }
 
         return (double.CreateTruncating(Vector128.Sum(sum)), double.CreateTruncating(Vector128.Sum(compensation)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumAcrossExact(Vector128<T> sum, Vector128<T> compensation)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return Lanes.SumAcrossExact(sum.AsDouble(), compensation.AsDouble());
+        }
+
+        (Vector128<double> s0, Vector128<double> s1) = Vector128.Widen(sum.AsSingle());
+        (Vector128<double> c0, Vector128<double> c1) = Vector128.Widen(compensation.AsSingle());
+        Vector128<double> s = s0 + s1;
+        Vector128<double> bVirtual = s - s0;
+        return Lanes.SumAcrossExact(s, (c0 + c1) + ((s0 - (s - bVirtual)) + (s1 - bVirtual)));
     }
 }

@@ -107,4 +107,19 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
 
         return (double.CreateTruncating(Vector256.Sum(sum)), double.CreateTruncating(Vector256.Sum(compensation)));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumAcrossExact(Vector256<T> sum, Vector256<T> compensation)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return Lanes.SumAcrossExact(sum.AsDouble(), compensation.AsDouble());
+        }
+
+        (Vector256<double> s0, Vector256<double> s1) = Vector256.Widen(sum.AsSingle());
+        (Vector256<double> c0, Vector256<double> c1) = Vector256.Widen(compensation.AsSingle());
+        Vector256<double> s = s0 + s1;
+        Vector256<double> bVirtual = s - s0;
+        return Lanes.SumAcrossExact(s, (c0 + c1) + ((s0 - (s - bVirtual)) + (s1 - bVirtual)));
+    }
 }

@@ -93,4 +93,19 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
 
         return (double.CreateTruncating(Vector512.Sum(sum)), double.CreateTruncating(Vector512.Sum(compensation)));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumAcrossExact(Vector512<T> sum, Vector512<T> compensation)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return Lanes.SumAcrossExact(sum.AsDouble(), compensation.AsDouble());
+        }
+
+        (Vector512<double> s0, Vector512<double> s1) = Vector512.Widen(sum.AsSingle());
+        (Vector512<double> c0, Vector512<double> c1) = Vector512.Widen(compensation.AsSingle());
+        Vector512<double> s = s0 + s1;
+        Vector512<double> bVirtual = s - s0;
+        return Lanes.SumAcrossExact(s, (c0 + c1) + ((s0 - (s - bVirtual)) + (s1 - bVirtual)));
+    }
 }

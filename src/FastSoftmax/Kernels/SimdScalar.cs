@@ -66,4 +66,7 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (double Hi, double Lo) SumAcross(T sum, T compensation) =>
         (double.CreateTruncating(sum), double.CreateTruncating(compensation));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumAcrossExact(T sum, T compensation) => SumAcross(sum, compensation);
 }
