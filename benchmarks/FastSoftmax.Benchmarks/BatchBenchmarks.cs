@@ -14,14 +14,13 @@ public class BatchSoftmax
     [Params("100000x10", "4096x1000", "64x128256")]
     public string Shape { get; set; } = "";
 
-    private int Rows => int.Parse(Shape.Split('x')[0]);
-
-    private int Classes => int.Parse(Shape.Split('x')[1]);
+    private int Classes { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
-        _x = Data.Logits(Rows * Classes);
+        Classes = int.Parse(Shape.Split('x')[1]);
+        _x = Data.Logits(int.Parse(Shape.Split('x')[0]) * Classes);
         _y = new float[_x.Length];
     }
 

@@ -125,7 +125,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             ExactArithmetic.Accumulate(ref lossHi, ref lossLo, loss);
         }
 
-        *a.LossSum = lossHi + lossLo;
+        *a.LossSum = double.IsFinite(lossHi) ? lossHi + lossLo : lossHi; // lo is NaN once an infinite loss went through TwoSum
     }
 
     /// <summary>(a − b) exactly as a double-double (exact in double alone for float); lo = 0 where a − b is infinite.</summary>
