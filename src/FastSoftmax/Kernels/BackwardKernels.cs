@@ -30,8 +30,8 @@ internal readonly struct SoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T>
             nint offset = (nint)r * args.RowLength;
             ref T y = ref *(args.Y + offset);
             ref T dy = ref *(args.Dy + offset);
-            (double hi, double lo) = RowPasses.DotProduct<TS, TVec, T>(ref y, ref dy, n);
-            RowPasses.MultiplyDifference<TS, TVec, T>(ref y, ref dy, ref *(args.Dx + offset), n, T.CreateTruncating(hi + lo));
+            T dot = RowPasses.SumOfProducts<TS, TVec, T>(ref y, ref dy, n, multiply: true);
+            RowPasses.MultiplyDifference<TS, TVec, T>(ref y, ref dy, ref *(args.Dx + offset), n, dot);
         }
     }
 }
@@ -51,8 +51,8 @@ internal readonly struct LogSoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T
         {
             nint offset = (nint)r * args.RowLength;
             ref T dy = ref *(args.Dy + offset);
-            (double hi, double lo) = RowPasses.Sum<TS, TVec, T>(ref dy, n);
-            RowPasses.SubtractExpTimes<TS, TVec, T>(ref *(args.Y + offset), ref dy, ref *(args.Dx + offset), n, T.CreateTruncating(hi + lo));
+            T sum = RowPasses.SumOfProducts<TS, TVec, T>(ref dy, ref dy, n, multiply: false);
+            RowPasses.SubtractExpTimes<TS, TVec, T>(ref *(args.Y + offset), ref dy, ref *(args.Dx + offset), n, sum);
         }
     }
 }
