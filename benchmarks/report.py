@@ -20,7 +20,13 @@ def nanoseconds(cell):
     return float(m.group(1).replace(',', '')) * UNITS[m.group(2)]
 
 
-def elements(row):
+# Benchmarks without a size parameter: their fixed element count.
+FIXED = {'ExpOnly': 4096}
+
+
+def elements(row, name=''):
+    if name in FIXED:
+        return FIXED[name]
     if row.get('N'):
         return int(row['N'])
     rows, classes = row['Shape'].split('x')
@@ -32,8 +38,12 @@ def report(path):
         data = list(csv.DictReader(f))
     if not data:
         return
-    key = 'N' if 'N' in data[0] else 'Shape'
     name = path.rsplit('/', 1)[-1].split('-report')[0].split('.')[-1]
+    key = 'N' if 'N' in data[0] else 'Shape' if 'Shape' in data[0] else None
+    if key is None:
+        for r in data:
+            r['N'] = str(FIXED[name])
+        key = 'N'
     methods = list(dict.fromkeys(r['Method'] for r in data))
     baseline = next((r['Method'] for r in data if r.get('Baseline', '').lower() == 'true'), methods[0])
     print(f'### {name}\n')
