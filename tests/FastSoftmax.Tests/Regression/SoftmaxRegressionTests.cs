@@ -1,0 +1,157 @@
+using System;
+using System.IO;
+using System.Linq;
+using FastSoftmax.Cli;
+using FastSoftmax.Regression;
+using Spectre.Console;
+using Spectre.Console.Testing;
+using Xunit;
+
+namespace FastSoftmax.Tests;
+
+/// <summary>The softmax-regression trainer, its model file and the demo CLI, end to end.</summary>
+public class SoftmaxRegressionTests
+{
+    private static readonly Lazy<DataSet> Digits = new(() => DataSet.Digits(Path.Combine(AppContext.BaseDirectory, "data", "digits.csv.gz")));
+
+    // Central differences of the objective in double (h = 1e-6, error ~1e-9) against its analytic gradient.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Objective_gradient_matches_finite_differences(bool standardize)
+    {
+        var random = new Random(1);
+        const int n = 30, d = 5, c = 4;
+        float[] x = Enumerable.Range(0, n * d).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray();
+        int[] y = Enumerable.Range(0, n).Select(i => i % c).ToArray();
+        var objective = new Objective(x, y, n, d, c, lambda: 0.05, standardize);
+        double[] theta = Enumerable.Range(0, objective.Parameters).Select(_ => random.NextDouble() - 0.5).ToArray();
+        double[] gradient = new double[theta.Length], scratch = new double[theta.Length];
+        objective.Evaluate(theta, gradient);
+        const double h = 1e-6;
+        for (int k = 0; k < theta.Length; k++)
+        {
+            double[] plus = (double[])theta.Clone(), minus = (double[])theta.Clone();
+            plus[k] += h;
+            minus[k] -= h;
+            double numeric = (objective.Evaluate(plus, scratch).Objective - objective.Evaluate(minus, scratch).Objective) / (2 * h);
+            Assert.True(Math.Abs(numeric - gradient[k]) < 1e-7, $"θ[{k}]: analytic {gradient[k]:R}, numeric {numeric:R}");
+        }
+    }
+
+    [Fact]
+    public void Separable_synthetic_data_is_learned_perfectly()
+    {
+        // Three well-separated clusters in 2-D; with a small penalty the fit separates them all.
+        var random = new Random(2);
+        (float, float)[] centres = [(0, 0), (6, 0), (0, 6)];
+        int[] y = Enumerable.Range(0, 150).Select(i => i % 3).ToArray();
+        float[] x = y.SelectMany(label => new[] { centres[label].Item1 + (float)random.NextDouble(), centres[label].Item2 + (float)random.NextDouble() }).ToArray();
+        SoftmaxRegressionModel model = SoftmaxRegressionTrainer.Fit(x, y, 2, 3, new SoftmaxRegressionOptions { L2 = 1e-4 });
+        int[] predicted = new int[y.Length];
+        model.Predict(x, predicted);
+        Assert.Equal(y, predicted);
+    }
+
+    [Fact]
+    public void Digits_reach_the_scikit_learn_accuracy()
+    {
+        DataSet data = Digits.Value;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        SoftmaxRegressionModel model = SoftmaxRegressionTrainer.Fit(data.TrainX, data.TrainY, data.Features, data.Classes);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        int[] predicted = new int[data.TestY.Length];
+        model.Predict(data.TestX, predicted);
+        int correct = predicted.Zip(data.TestY).Count(p => p.First == p.Second);
+        Assert.True(correct >= 347, $"{correct}/359 (scikit-learn: 347/359)");
+    }
+
+    [Fact]
+    public void Save_then_load_predicts_identically()
+    {
+        DataSet data = Digits.Value;
+        SoftmaxRegressionModel model = SoftmaxRegressionTrainer.Fit(data.TrainX, data.TrainY, data.Features, data.Classes, new SoftmaxRegressionOptions { MaxIterations = 20, Standardize = true });
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        stream.Position = 0;
+        SoftmaxRegressionModel loaded = SoftmaxRegressionModel.Load(stream);
+        float[] before = new float[data.TestY.Length * 10], after = new float[before.Length];
+        model.PredictLogProbabilities(data.TestX, before);
+        loaded.PredictLogProbabilities(data.TestX, after);
+        Assert.Equal(before, after);
+        Assert.True(loaded.Standardizes);
+    }
+
+    [Fact]
+    public void Corrupt_or_truncated_model_files_throw_InvalidDataException()
+    {
+        var model = SoftmaxRegressionTrainer.Fit([0f, 1f, 1f, 0f], [0, 1], 2, 2, new SoftmaxRegressionOptions { MaxIterations = 5 });
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        byte[] good = stream.ToArray();
+        for (int cut = 0; cut < good.Length; cut += 3)
+        {
+            Assert.Throws<InvalidDataException>(() => SoftmaxRegressionModel.Load(new MemoryStream(good[..cut])));
+        }
+
+        for (int i = 0; i < good.Length; i++)
+        {
+            byte[] flipped = (byte[])good.Clone();
+            flipped[i] ^= 0x40;
+            Assert.Throws<InvalidDataException>(() => SoftmaxRegressionModel.Load(new MemoryStream(flipped)));
+        }
+    }
+
+    [Fact]
+    public void Bad_training_input_throws_naming_the_parameter()
+    {
+        Assert.Equal("features", Assert.Throws<ArgumentException>(() => SoftmaxRegressionTrainer.Fit([], [], 2, 2)).ParamName);
+        Assert.Equal("labels", Assert.Throws<ArgumentException>(() => SoftmaxRegressionTrainer.Fit([1f, 2f], [0, 1], 2, 2)).ParamName);
+        Assert.Equal("labels", Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxRegressionTrainer.Fit([1f, 2f], [2], 2, 2)).ParamName);
+        Assert.Equal("features", Assert.Throws<ArgumentException>(() => SoftmaxRegressionTrainer.Fit([1f, float.NaN], [0], 2, 2)).ParamName);
+        Assert.Equal("featureCount", Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxRegressionTrainer.Fit([1f], [0], 0, 2)).ParamName);
+        Assert.Equal("classes", Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxRegressionTrainer.Fit([1f], [0], 1, 1)).ParamName);
+    }
+
+    [Fact]
+    public void Cli_trains_on_digits_and_prints_accuracy_and_a_confusion_matrix()
+    {
+        var console = new TestConsole();
+        var error = new StringWriter();
+        int code = Program.Run(["--max-iterations", "30"], console, error);
+        Assert.Equal(0, code);
+        Assert.Equal("", error.ToString());
+        Assert.Contains("test accuracy 0.9", console.Output, StringComparison.Ordinal);
+        Assert.Contains("confusion matrix", console.Output, StringComparison.Ordinal);
+        Assert.Contains("elements/ns", console.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cli_saves_loads_and_predicts()
+    {
+        string dir = Directory.CreateTempSubdirectory("fastsoftmax").FullName;
+        string modelFile = Path.Combine(dir, "model.bin"), csv = Path.Combine(dir, "rows.csv");
+        Assert.Equal(0, Program.Run(["--max-iterations", "200", "--save", modelFile], new TestConsole(), new StringWriter()));
+        // The first training row of digits.csv.gz (a 0), as raw features.
+        DataSet data = Digits.Value;
+        File.WriteAllText(csv, string.Join(",", data.TrainX.Take(64).Select(v => (v * 16).ToString(System.Globalization.CultureInfo.InvariantCulture))) + "\n");
+        var console = new TestConsole();
+        Assert.Equal(0, Program.Run(["--load", modelFile, "--predict", csv], console, new StringWriter()));
+        Assert.Equal(data.TrainY[0].ToString(System.Globalization.CultureInfo.InvariantCulture), console.Output.Trim());
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--data", "cifar")]
+    [InlineData("--max-iterations", "-3")]
+    [InlineData("--load", "/nonexistent/model.bin", "--predict", "/nonexistent/x.csv")]
+    [InlineData("--load", "/nonexistent/model.bin")]
+    public void Cli_reports_bad_usage_in_one_line_with_exit_code_2(params string[] args)
+    {
+        var error = new StringWriter();
+        Assert.Equal(2, Program.Run(args, new TestConsole(), error));
+        string message = error.ToString();
+        Assert.StartsWith("error: ", message, StringComparison.Ordinal);
+        Assert.Single(message.Trim().Split('\n'));
+    }
+}
