@@ -140,28 +140,36 @@ public static class Program
         return table;
     }
 
-    /// <summary>The fused cross-entropy kernel on this run's training logits shape, timed in this process.</summary>
+    /// <summary>
+    /// The fused cross-entropy kernel and softmax on this run's training logits shape, timed in this
+    /// process after 0.3 s of warm-up (so the JIT has tiered up), over at least 0.3 s each.
+    /// </summary>
     private static string KernelThroughput(DataSet data, SoftmaxRegressionModel model)
     {
         int n = data.TrainY.Length, c = data.Classes;
         float[] logits = new float[n * c], gradient = new float[n * c], probabilities = new float[n * c];
         model.Logits(data.TrainX, logits);
-        int repeats = Math.Max(10, 2_000_000 / (n * c));
-        CrossEntropy.LossAndGradient(logits, data.TrainY, gradient, c);
-        var clock = Stopwatch.StartNew();
-        for (int r = 0; r < repeats; r++)
+        double Measure(Action kernel)
         {
-            CrossEntropy.LossAndGradient(logits, data.TrainY, gradient, c);
+            var clock = Stopwatch.StartNew();
+            while (clock.ElapsedMilliseconds < 300)
+            {
+                kernel();
+            }
+
+            long calls = 0;
+            clock.Restart();
+            while (clock.ElapsedMilliseconds < 300)
+            {
+                kernel();
+                calls++;
+            }
+
+            return (double)n * c * calls / clock.Elapsed.TotalNanoseconds;
         }
 
-        double fused = (double)n * c * repeats / clock.Elapsed.TotalNanoseconds;
-        clock.Restart();
-        for (int r = 0; r < repeats; r++)
-        {
-            Softmax.Forward(logits, probabilities, c);
-        }
-
-        double softmax = (double)n * c * repeats / clock.Elapsed.TotalNanoseconds;
+        double fused = Measure(() => CrossEntropy.LossAndGradient(logits, data.TrainY, gradient, c));
+        double softmax = Measure(() => Softmax.Forward(logits, probabilities, c));
         return $"kernels on [{n} x {c}] float logits in this run: CrossEntropy.LossAndGradient {fused:F2} elements/ns, Softmax.Forward {softmax:F2} elements/ns";
     }
 
