@@ -11,8 +11,9 @@ public static class Program
 {
     /// <summary>
     /// With arguments: BenchmarkDotNet's own command line (--filter, --job, --list, ...).
-    /// Without: a quick side-by-side run of every benchmark (ShortRun: 3 warmups, 3 iterations),
-    /// enough to see the ratios; docs/benchmarks.md records a full run.
+    /// Without: a quick side-by-side run of every kernel benchmark (ShortRun: 3 warmups, 3
+    /// iterations), enough to see the ratios; docs/benchmarks.md records a full run. The slow
+    /// TrainingRun is left to an explicit --filter.
     /// </summary>
     public static int Main(string[] args)
     {
@@ -24,7 +25,10 @@ public static class Program
         }
 
         IConfig quick = DefaultConfig.Instance.AddJob(Job.ShortRun);
-        var all = BenchmarkRunner.Run(typeof(Program).Assembly, quick);
+        var all = typeof(Program).Assembly.GetTypes()
+            .Where(t => t.IsPublic && t != typeof(TrainingRun) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false)))
+            .Select(t => BenchmarkRunner.Run(t, quick))
+            .ToArray();
         return all.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }
 }
