@@ -62,5 +62,6 @@ def report(path):
     print()
 
 
-for p in sys.argv[1:]:
-    report(p)
+if __name__ == '__main__':
+    for p in sys.argv[1:]:
+        report(p)

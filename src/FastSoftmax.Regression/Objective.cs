@@ -1,7 +1,7 @@
 using System;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace FastSoftmax.Regression;
 

@@ -19,7 +19,7 @@ internal readonly struct SoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     // Its own method per width: the passes inline into it with the JIT\'s full budget.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in BackwardArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct
@@ -41,7 +41,7 @@ internal readonly struct LogSoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     // Its own method per width: the passes inline into it with the JIT\'s full budget.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in BackwardArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct
@@ -70,7 +70,7 @@ internal readonly struct MaxOfAll<T> : IWidthKernel<MaxArgs<T>, T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     // Its own method per width: the passes inline into it with the JIT\'s full budget.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in MaxArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct =>

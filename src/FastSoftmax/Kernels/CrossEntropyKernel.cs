@@ -32,7 +32,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     // Its own method per width: the passes inline into it with the JIT\'s full budget.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in CrossEntropyArgs<T> a)
         where TS : ISimd<TVec, T>
         where TVec : struct

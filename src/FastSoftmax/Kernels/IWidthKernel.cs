@@ -33,7 +33,7 @@ internal readonly struct EachRow<TRow, T> : IWidthKernel<ForwardArgs<T>, T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     // Its own method per width: the passes inline into it with the JIT\'s full budget.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in ForwardArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct
