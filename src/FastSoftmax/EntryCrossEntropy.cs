@@ -136,8 +136,8 @@ internal static class EntryCrossEntropy
     }
 
     /// <summary>Validates and runs a backward kernel over the rows of y, dy into dx.</summary>
-    public static unsafe void Backward<TKernel, T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, int rowLength, KernelWidth limit = KernelWidth.Vector512)
-        where TKernel : IWidthKernel<BackwardArgs<T>, T>
+    public static unsafe void Backward<TRow, T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, int rowLength, KernelWidth limit = KernelWidth.Vector512)
+        where TRow : IBackwardRow<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowLength);
@@ -169,7 +169,7 @@ internal static class EntryCrossEntropy
         KernelWidth width = Dispatch.Choose<T>(rowLength, limit);
         fixed (T* py = y, pdy = dy, pdx = dx)
         {
-            if (typeof(TKernel) == typeof(LogSoftmaxBackward<T>))
+            if (typeof(TRow) == typeof(LogSoftmaxBackward<T>))
             {
                 // exp(y) assumes log-probabilities: y > 0 is not one, and is refused before dx is written.
                 T max = T.NaN;
@@ -182,7 +182,7 @@ internal static class EntryCrossEntropy
             }
 
             var args = new BackwardArgs<T>(py, pdy, pdx, y.Length / rowLength, rowLength);
-            Dispatch.Run<TKernel, BackwardArgs<T>, T>(in args, width);
+            Dispatch.Run<EachBackwardRow<TRow, T>, BackwardArgs<T>, T>(in args, width);
         }
     }
 }

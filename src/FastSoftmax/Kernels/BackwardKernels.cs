@@ -14,46 +14,59 @@ internal readonly unsafe struct BackwardArgs<T>(T* y, T* dy, T* dx, int rows, in
     public readonly int RowLength = rowLength;
 }
 
-/// <summary>dx = y ⊙ (dy − ⟨dy, y⟩) per row, for y = softmax(x).</summary>
-internal readonly struct SoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T>
+/// <summary>One row of a backward pass, generic over the register width.</summary>
+internal interface IBackwardRow<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    // Its own method per width: the passes inline into it with the JIT\'s full budget.
+    static abstract void Row<TS, TVec>(ref T y, ref T dy, ref T dx, nuint n)
+        where TS : ISimd<TVec, T>
+        where TVec : struct;
+}
+
+/// <summary>Applies one backward row kernel to every row of a call.</summary>
+internal readonly struct EachBackwardRow<TRow, T> : IWidthKernel<BackwardArgs<T>, T>
+    where TRow : IBackwardRow<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    // Its own method per width, so the passes inline into it with the JIT's full budget.
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in BackwardArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        nuint n = (nuint)args.RowLength;
         for (int r = 0; r < args.Rows; r++)
         {
             nint offset = (nint)r * args.RowLength;
-            ref T y = ref *(args.Y + offset);
-            ref T dy = ref *(args.Dy + offset);
-            T dot = RowPasses.SumOfProducts<TS, TVec, T>(ref y, ref dy, n, multiply: true);
-            RowPasses.MultiplyDifference<TS, TVec, T>(ref y, ref dy, ref *(args.Dx + offset), n, dot);
+            TRow.Row<TS, TVec>(ref *(args.Y + offset), ref *(args.Dy + offset), ref *(args.Dx + offset), (nuint)args.RowLength);
         }
     }
 }
 
-/// <summary>dx = dy − exp(y) · Σ dy per row, for y = log-softmax(x).</summary>
-internal readonly struct LogSoftmaxBackward<T> : IWidthKernel<BackwardArgs<T>, T>
+/// <summary>dx = y ⊙ (dy − ⟨dy, y⟩) per row, for y = softmax(x).</summary>
+internal readonly struct SoftmaxBackward<T> : IBackwardRow<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    // Its own method per width: the passes inline into it with the JIT\'s full budget.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe void Run<TS, TVec>(in BackwardArgs<T> args)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Row<TS, TVec>(ref T y, ref T dy, ref T dx, nuint n)
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        nuint n = (nuint)args.RowLength;
-        for (int r = 0; r < args.Rows; r++)
-        {
-            nint offset = (nint)r * args.RowLength;
-            ref T dy = ref *(args.Dy + offset);
-            T sum = RowPasses.SumOfProducts<TS, TVec, T>(ref dy, ref dy, n, multiply: false);
-            RowPasses.SubtractExpTimes<TS, TVec, T>(ref *(args.Y + offset), ref dy, ref *(args.Dx + offset), n, sum);
-        }
+        T dot = RowPasses.SumOfProducts<TS, TVec, T>(ref y, ref dy, n, multiply: true);
+        RowPasses.MultiplyDifference<TS, TVec, T>(ref y, ref dy, ref dx, n, dot);
+    }
+}
+
+/// <summary>dx = dy − exp(y) · Σ dy per row, for y = log-softmax(x).</summary>
+internal readonly struct LogSoftmaxBackward<T> : IBackwardRow<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Row<TS, TVec>(ref T y, ref T dy, ref T dx, nuint n)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+    {
+        T sum = RowPasses.SumOfProducts<TS, TVec, T>(ref dy, ref dy, n, multiply: false);
+        RowPasses.SubtractExpTimes<TS, TVec, T>(ref y, ref dy, ref dx, n, sum);
     }
 }
 

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Numerics;
@@ -156,8 +155,5 @@ public class CrossEntropyReferenceTests(ITestOutputHelper output)
     }
 
     private static T Decode<T>(string hex)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float)
-            ? T.CreateTruncating(BitConverter.Int32BitsToSingle(unchecked((int)uint.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture))))
-            : T.CreateTruncating(BitConverter.Int64BitsToDouble(unchecked((long)ulong.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture))));
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => ReferenceCase<T>.Decode(hex);
 }

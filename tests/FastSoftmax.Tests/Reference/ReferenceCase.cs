@@ -49,7 +49,7 @@ public sealed record ReferenceCase<T>(string Name, T Scale, T[] X, T[] Softmax, 
     private static T[] Array(JsonElement e, string name) =>
         e.GetProperty(name).EnumerateArray().Select(v => Decode(v.GetString()!)).ToArray();
 
-    private static T Decode(string hex) => typeof(T) == typeof(float)
+    internal static T Decode(string hex) => typeof(T) == typeof(float)
         ? T.CreateTruncating(BitConverter.Int32BitsToSingle(unchecked((int)uint.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture))))
         : T.CreateTruncating(BitConverter.Int64BitsToDouble(unchecked((long)ulong.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture))));
 }
