@@ -26,6 +26,12 @@ public sealed record SoftmaxRegressionOptions
     /// <summary>L-BFGS history length. Default 10.</summary>
     public int History { get; init; } = 10;
 
+    /// <summary>
+    /// Threads for the objective's row blocks; default all processors. The rows are split into fixed
+    /// shares, so a given thread count always gives the same model; 1 for the single-thread path.
+    /// </summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Standardize every feature with the training mean and standard deviation, stored in the model.</summary>
     public bool Standardize { get; init; }
 
@@ -38,6 +44,7 @@ public sealed record SoftmaxRegressionOptions
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxIterations, nameof(MaxIterations));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(History, nameof(History));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Threads, nameof(Threads));
         if (!(Tolerance >= 0))
         {
             throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance must not be negative.");

@@ -55,7 +55,7 @@ public static class SoftmaxRegressionTrainer
             throw new ArgumentException("features must be finite.", nameof(features));
         }
 
-        var objective = new Objective(features, labels.ToArray(), n, featureCount, classes, options.L2 ?? (1.0 / n), options.Standardize);
+        var objective = new Objective(features, labels.ToArray(), n, featureCount, classes, options.L2 ?? (1.0 / n), options.Standardize, options.Threads);
         double[] theta = Minimize(objective, options, progress, cancellationToken);
         return objective.ToModel(theta);
     }

@@ -66,6 +66,20 @@ public class SoftmaxRegressionTests
         Assert.True(correct >= 347, $"{correct}/359 (scikit-learn: 347/359)");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Training_is_reproducible_for_a_thread_count(int threads)
+    {
+        DataSet data = Digits.Value;
+        var options = new SoftmaxRegressionOptions { MaxIterations = 40, Threads = threads };
+        SoftmaxRegressionModel first = SoftmaxRegressionTrainer.Fit(data.TrainX, data.TrainY, data.Features, data.Classes, options);
+        SoftmaxRegressionModel second = SoftmaxRegressionTrainer.Fit(data.TrainX, data.TrainY, data.Features, data.Classes, options);
+        Assert.Equal(first.Weights.ToArray(), second.Weights.ToArray());
+        Assert.Equal(first.Bias.ToArray(), second.Bias.ToArray());
+    }
+
     [Fact]
     public void Save_then_load_predicts_identically()
     {
