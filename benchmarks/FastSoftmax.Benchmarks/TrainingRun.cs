@@ -20,6 +20,9 @@ public class TrainingRun
     [Params("digits", "mnist")]
     public string Data { get; set; } = "";
 
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -28,5 +31,6 @@ public class TrainingRun
     }
 
     [Benchmark]
-    public SoftmaxRegressionModel Fit() => SoftmaxRegressionTrainer.Fit(_data.TrainX, _data.TrainY, _data.Features, _data.Classes);
+    public SoftmaxRegressionModel Fit() =>
+        SoftmaxRegressionTrainer.Fit(_data.TrainX, _data.TrainY, _data.Features, _data.Classes, new SoftmaxRegressionOptions { Threads = Threads });
 }
