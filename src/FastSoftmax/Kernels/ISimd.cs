@@ -45,7 +45,7 @@ internal interface ISimd<TVec, T>
     static abstract TVec ZeroLanesBelow(TVec value, int lane);
 
     /// <summary>
-    /// value * 2^n for integral n in [<see cref="ExpConstants{T}.MinExponent"/>, 0], rounded once,
+    /// value * 2^n for integral n in [-160, 0] (float) or [-1100, 0] (double), rounded once,
     /// subnormal results included.
     /// </summary>
     static abstract TVec ScaleByPowerOfTwo(TVec value, TVec n);

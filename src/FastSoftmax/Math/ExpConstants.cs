@@ -13,9 +13,6 @@ internal static class ExpConstants<T>
     /// </summary>
     public static readonly T Cutoff = typeof(T) == typeof(float) ? T.CreateTruncating(-110.0) : T.CreateTruncating(-760.0);
 
-    /// <summary>The smallest n that <see cref="ISimd{TVec,T}.ScaleByPowerOfTwo"/> is given.</summary>
-    public static readonly int MinExponent = typeof(T) == typeof(float) ? -160 : -1100;
-
     /// <summary>Below this exponent 2^n is subnormal.</summary>
     public static readonly T MinNormalExponent = typeof(T) == typeof(float) ? T.CreateTruncating(-126.0) : T.CreateTruncating(-1022.0);
 
