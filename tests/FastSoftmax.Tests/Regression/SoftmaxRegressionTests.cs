@@ -16,12 +16,13 @@ public class SoftmaxRegressionTests
 
     // Central differences of the objective in double (h = 1e-6, error ~1e-9) against its analytic gradient.
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Objective_gradient_matches_finite_differences(bool standardize)
+    [InlineData(false, 5, 4, 30)]
+    [InlineData(true, 5, 4, 30)]
+    [InlineData(false, 9, 6, 150)]
+    [InlineData(true, 3, 2, 70)]
+    public void Objective_gradient_matches_finite_differences(bool standardize, int d, int c, int n)
     {
         var random = new Random(1);
-        const int n = 30, d = 5, c = 4;
         float[] x = Enumerable.Range(0, n * d).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray();
         int[] y = Enumerable.Range(0, n).Select(i => i % c).ToArray();
         var objective = new Objective(x, y, n, d, c, lambda: 0.05, standardize);
