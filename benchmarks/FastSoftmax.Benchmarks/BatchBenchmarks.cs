@@ -19,8 +19,9 @@ public class BatchSoftmax
     [GlobalSetup]
     public void Setup()
     {
-        Classes = int.Parse(Shape.Split('x')[1]);
-        _x = Data.Logits(int.Parse(Shape.Split('x')[0]) * Classes);
+        (int rows, int classes) = Data.Shape(Shape);
+        Classes = classes;
+        _x = Data.Logits(rows * classes);
         _y = new float[_x.Length];
     }
 

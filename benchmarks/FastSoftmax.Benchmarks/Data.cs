@@ -4,6 +4,13 @@ namespace FastSoftmax.Benchmarks;
 
 internal static class Data
 {
+    /// <summary>"ROWSxCLASSES" as numbers.</summary>
+    public static (int Rows, int Classes) Shape(string shape)
+    {
+        string[] parts = shape.Split('x');
+        return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Logits in [-8, 8): a spread like real classifier outputs, small enough for TensorPrimitives.SoftMax not to overflow.</summary>
     public static float[] Logits(int length, int seed = 42)
     {

@@ -19,8 +19,7 @@ public class CrossEntropyLossAndGradient
     [GlobalSetup]
     public void Setup()
     {
-        _classes = int.Parse(Shape.Split('x')[1]);
-        int rows = int.Parse(Shape.Split('x')[0]);
+        (int rows, _classes) = Data.Shape(Shape);
         _logits = Data.Logits(rows * _classes);
         _gradient = new float[_logits.Length];
         var random = new Random(5);
@@ -105,8 +104,8 @@ public class SoftmaxBackwardPass
     [GlobalSetup]
     public void Setup()
     {
-        _classes = int.Parse(Shape.Split('x')[1]);
-        int n = int.Parse(Shape.Split('x')[0]) * _classes;
+        (int rows, _classes) = Data.Shape(Shape);
+        int n = rows * _classes;
         _y = new float[n];
         Softmax.Forward(Data.Logits(n), _y, _classes);
         _dy = Data.Logits(n, seed: 9);

@@ -3,62 +3,59 @@ using BenchmarkDotNet.Attributes;
 
 namespace FastSoftmax.Benchmarks;
 
-/// <summary>Softmax of one vector of N floats: FastSoftmax against the peers, in one run.</summary>
-[MemoryDiagnoser]
-public class VectorSoftmax
+/// <summary>One vector of N logits in and N outputs: the data of the vector benchmarks.</summary>
+public abstract class VectorData
 {
-    private float[] _x = [];
-    private float[] _y = [];
+    protected float[] X { get; private set; } = [];
 
-    [Params(10, 100, 1_000, 4_096, 32_000, 128_256, 1_048_576)]
-    public int N { get; set; }
+    protected float[] Y { get; private set; } = [];
+
+    public abstract int N { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
-        _x = Data.Logits(N);
-        _y = new float[N];
+        X = Data.Logits(N);
+        Y = new float[N];
     }
+}
+
+/// <summary>Softmax of one vector of N floats: FastSoftmax against the peers, in one run.</summary>
+[MemoryDiagnoser]
+public class VectorSoftmax : VectorData
+{
+    [Params(10, 100, 1_000, 4_096, 32_000, 128_256, 1_048_576)]
+    public override int N { get; set; }
 
     [Benchmark(Baseline = true)]
-    public void TensorPrimitivesSoftMax() => TensorPrimitives.SoftMax(_x, _y);
+    public void TensorPrimitivesSoftMax() => TensorPrimitives.SoftMax(X, Y);
 
     [Benchmark]
-    public void ComposedTensorPrimitives() => Peers.ComposedSoftmax(_x, _y);
+    public void ComposedTensorPrimitives() => Peers.ComposedSoftmax(X, Y);
 
     [Benchmark]
-    public void ScalarLoop() => Peers.ScalarSoftmax(_x, _y);
+    public void ScalarLoop() => Peers.ScalarSoftmax(X, Y);
 
     [Benchmark]
-    public void FastSoftmax() => Softmax.Forward(_x, _y);
+    public void FastSoftmax() => Softmax.Forward(X, Y);
 }
 
 /// <summary>Log-softmax and log-sum-exp of one vector, against the composed TensorPrimitives log-softmax.</summary>
 [MemoryDiagnoser]
-public class VectorLogSoftmax
+public class VectorLogSoftmax : VectorData
 {
-    private float[] _x = [];
-    private float[] _y = [];
-
     [Params(100, 4_096, 128_256)]
-    public int N { get; set; }
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        _x = Data.Logits(N);
-        _y = new float[N];
-    }
+    public override int N { get; set; }
 
     [Benchmark(Baseline = true)]
-    public void ComposedTensorPrimitives() => Peers.ComposedLogSoftmax(_x, _y);
+    public void ComposedTensorPrimitives() => Peers.ComposedLogSoftmax(X, Y);
 
     [Benchmark]
-    public void FastLogSoftmax() => LogSoftmax.Forward(_x, _y);
+    public void FastLogSoftmax() => LogSoftmax.Forward(X, Y);
 
     [Benchmark]
-    public float FastLogSumExp() => LogSumExp.Compute(_x);
+    public float FastLogSumExp() => LogSumExp.Compute(X);
 
     [Benchmark]
-    public void FastSoftmax() => Softmax.Forward(_x, _y);
+    public void FastSoftmax() => Softmax.Forward(X, Y);
 }
