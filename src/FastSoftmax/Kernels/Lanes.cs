@@ -27,21 +27,13 @@ internal static class Lanes
     /// halves are folded with TwoSum, whose errors join the compensation (small, so added plainly).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) SumAcrossExact(Vector512<double> sum, Vector512<double> compensation)
-    {
-        (Vector256<double> a, Vector256<double> b) = (sum.GetLower(), sum.GetUpper());
-        Vector256<double> t = a + b;
-        return SumAcrossExact(t, compensation.GetLower() + compensation.GetUpper() + TwoSumError(a, b, t));
-    }
+    public static (double Hi, double Lo) SumAcrossExact(Vector512<double> sum, Vector512<double> compensation) =>
+        SumPairAcrossExact(sum.GetLower(), sum.GetUpper(), compensation.GetLower() + compensation.GetUpper());
 
     /// <inheritdoc cref="SumAcrossExact(Vector512{double}, Vector512{double})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) SumAcrossExact(Vector256<double> sum, Vector256<double> compensation)
-    {
-        (Vector128<double> a, Vector128<double> b) = (sum.GetLower(), sum.GetUpper());
-        Vector128<double> t = a + b;
-        return SumAcrossExact(t, compensation.GetLower() + compensation.GetUpper() + TwoSumError(a, b, t));
-    }
+    public static (double Hi, double Lo) SumAcrossExact(Vector256<double> sum, Vector256<double> compensation) =>
+        SumPairAcrossExact(sum.GetLower(), sum.GetUpper(), compensation.GetLower() + compensation.GetUpper());
 
     /// <inheritdoc cref="SumAcrossExact(Vector512{double}, Vector512{double})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -50,6 +42,30 @@ internal static class Lanes
         double hi = sum.GetElement(0), lo = compensation.GetElement(0) + compensation.GetElement(1);
         ExactArithmetic.Accumulate(ref hi, ref lo, sum.GetElement(1));
         return (hi, lo);
+    }
+
+    /// <summary>Σ (a + b)[i] + compensation[i] as a double-double: a + b with its TwoSum error, then folded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumPairAcrossExact(Vector512<double> a, Vector512<double> b, Vector512<double> compensation)
+    {
+        Vector512<double> t = a + b;
+        return SumAcrossExact(t, compensation + TwoSumError(a, b, t));
+    }
+
+    /// <summary>Σ (a + b)[i] + compensation[i] as a double-double: a + b with its TwoSum error, then folded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumPairAcrossExact(Vector256<double> a, Vector256<double> b, Vector256<double> compensation)
+    {
+        Vector256<double> t = a + b;
+        return SumAcrossExact(t, compensation + TwoSumError(a, b, t));
+    }
+
+    /// <summary>Σ (a + b)[i] + compensation[i] as a double-double: a + b with its TwoSum error, then folded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (double Hi, double Lo) SumPairAcrossExact(Vector128<double> a, Vector128<double> b, Vector128<double> compensation)
+    {
+        Vector128<double> t = a + b;
+        return SumAcrossExact(t, compensation + TwoSumError(a, b, t));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

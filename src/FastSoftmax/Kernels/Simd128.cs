@@ -147,8 +147,6 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
 
         (Vector128<double> s0, Vector128<double> s1) = Vector128.Widen(sum.AsSingle());
         (Vector128<double> c0, Vector128<double> c1) = Vector128.Widen(compensation.AsSingle());
-        Vector128<double> s = s0 + s1;
-        Vector128<double> bVirtual = s - s0;
-        return Lanes.SumAcrossExact(s, (c0 + c1) + ((s0 - (s - bVirtual)) + (s1 - bVirtual)));
+        return Lanes.SumPairAcrossExact(s0, s1, c0 + c1);
     }
 }

@@ -118,8 +118,6 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
 
         (Vector256<double> s0, Vector256<double> s1) = Vector256.Widen(sum.AsSingle());
         (Vector256<double> c0, Vector256<double> c1) = Vector256.Widen(compensation.AsSingle());
-        Vector256<double> s = s0 + s1;
-        Vector256<double> bVirtual = s - s0;
-        return Lanes.SumAcrossExact(s, (c0 + c1) + ((s0 - (s - bVirtual)) + (s1 - bVirtual)));
+        return Lanes.SumPairAcrossExact(s0, s1, c0 + c1);
     }
 }

@@ -104,8 +104,6 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
 
         (Vector512<double> s0, Vector512<double> s1) = Vector512.Widen(sum.AsSingle());
         (Vector512<double> c0, Vector512<double> c1) = Vector512.Widen(compensation.AsSingle());
-        Vector512<double> s = s0 + s1;
-        Vector512<double> bVirtual = s - s0;
-        return Lanes.SumAcrossExact(s, (c0 + c1) + ((s0 - (s - bVirtual)) + (s1 - bVirtual)));
+        return Lanes.SumPairAcrossExact(s0, s1, c0 + c1);
     }
 }
