@@ -47,6 +47,9 @@ internal static class RowPasses
     /// also written to <paramref name="destination"/>. Two compensated accumulators. With
     /// <paramref name="exact"/>, the lanes are added with TwoSum, so hi + lo − 1 keeps its relative
     /// accuracy however small (log-softmax and log-sum-exp need it; a reciprocal for float does not).
+    /// Without it, every lane starts at 1: then s ≥ 1 ≥ e, so Fast2Sum (3 operations instead of
+    /// TwoSum's 5 per term) is exact, and the starting ones are taken off at the end; what that costs
+    /// is the relative accuracy of Σ − 1, which a reciprocal does not need.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact)
@@ -58,7 +61,8 @@ internal static class RowPasses
         TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale);
         bool scaled = scale != T.One;
         TVec last = TS.Load(ref x, n - c);
-        TVec s0 = default, c0 = default, s1 = default, c1 = default;
+        bool fromOne = !exact;
+        TVec s0 = fromOne ? TS.Create(T.One) : default, c0 = default, s1 = s0, c1 = default;
         nuint i = 0;
         for (; i + (2 * c) <= n; i += 2 * c)
         {
@@ -70,8 +74,8 @@ internal static class RowPasses
                 TS.Store(e1, ref destination, i + c);
             }
 
-            AddCompensated<TS, TVec, T>(ref s0, ref c0, e0);
-            AddCompensated<TS, TVec, T>(ref s1, ref c1, e1);
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e0, fromOne);
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, e1, fromOne);
         }
 
         if (i + c <= n)
@@ -82,7 +86,7 @@ internal static class RowPasses
                 TS.Store(e, ref destination, i);
             }
 
-            AddCompensated<TS, TVec, T>(ref s0, ref c0, e);
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e, fromOne);
             i += c;
         }
 
@@ -94,12 +98,18 @@ internal static class RowPasses
                 TS.Store(e, ref destination, n - c);
             }
 
-            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(e, (int)(c - (n - i))));
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(e, (int)(c - (n - i))), fromOne);
         }
 
         TVec s = TS.Add(s0, s1);
         TVec compensation = TS.Add(TS.Add(c0, c1), ExactArithmetic.SumError<TS, TVec, T>(s0, s1, s));
-        return SumAcross<TS, TVec, T>(s, compensation, exact);
+        (double hi, double lo) = SumAcross<TS, TVec, T>(s, compensation, exact);
+        if (fromOne)
+        {
+            ExactArithmetic.Accumulate(ref hi, ref lo, -2.0 * c);
+        }
+
+        return (hi, lo);
     }
 
     /// <summary>
@@ -307,17 +317,18 @@ internal static class RowPasses
     }
 
     /// <summary>
-    /// s + c += v, the rounding error of s + v kept in c. TwoSum, not Fast2Sum: the max term (1)
-    /// can come after smaller ones, when |s| &lt; |v|. Only s + v is on the loop-carried chain.
+    /// s + c += v, the rounding error of s + v kept in c. TwoSum where s may be below v (from 0, the
+    /// max term 1 can come after smaller ones); Fast2Sum where <paramref name="sAtLeastV"/> says
+    /// |s| ≥ |v|. Only s + v is on the loop-carried chain.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AddCompensated<TS, TVec, T>(ref TVec s, ref TVec c, TVec v)
+    public static void AddCompensated<TS, TVec, T>(ref TVec s, ref TVec c, TVec v, bool sAtLeastV = false)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         TVec t = TS.Add(s, v);
-        c = TS.Add(c, ExactArithmetic.SumError<TS, TVec, T>(s, v, t));
+        c = TS.Add(c, sAtLeastV ? TS.Subtract(v, TS.Subtract(t, s)) : ExactArithmetic.SumError<TS, TVec, T>(s, v, t));
         s = t;
     }
 }
