@@ -11,6 +11,7 @@ public class AllocationTests
     [InlineData(10)]
     [InlineData(1000)]
     [InlineData(32000)]
+    [InlineData(Kernels.BlockedSoftmax.MinLength)]
     public void Kernel_calls_allocate_nothing(int rowLength)
     {
         float[] xf = new float[4 * rowLength], yf = new float[4 * rowLength], lf = new float[4];

@@ -42,6 +42,12 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
+        if (typeof(T) == typeof(float) && n >= BlockedSoftmax.MinLength)
+        {
+            BlockedSoftmax.Run<TS, TVec, T>(ref x, ref destination, n, scale, BlockedSoftmax.BlockLength);
+            return;
+        }
+
         T max = RowPasses.Max<TS, TVec, T>(ref x, n);
         if (!T.IsFinite(max))
         {

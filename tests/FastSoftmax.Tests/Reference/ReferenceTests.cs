@@ -50,6 +50,48 @@ public class ReferenceTests(ITestOutputHelper output)
     public void Double_batch_rows_match_the_reference_and_a_nan_row_does_not_leak(Op op) =>
         CheckEveryCase<double>(op, (x, s) => RunBatchMiddleRow(op, x, s));
 
+    public static IEnumerable<object[]> WidthsAndBlockLengths =>
+        from w in Dispatch.Supported
+        from blockLength in new[] { 16, 37 }
+        from inPlace in new[] { false, true }
+        select new object[] { (int)w, blockLength, inPlace };
+
+    /// <summary>The blocked sweeps that long float rows take, run here at small blocks so every reference row has several.</summary>
+    [Theory]
+    [MemberData(nameof(WidthsAndBlockLengths))]
+    public void Float_blocked_softmax_is_within_the_ulp_bound_on_every_width(int width, int blockLength, bool inPlace) =>
+        CheckEveryCase<float>(Op.Softmax, (x, s) => RunBlocked(x, s, (KernelWidth)width, blockLength, inPlace));
+
+    private static float[] RunBlocked(float[] x, float scale, KernelWidth width, int blockLength, bool inPlace)
+    {
+        float[] y = inPlace ? (float[])x.Clone() : new float[x.Length];
+        float[] input = inPlace ? y : x;
+        if (x.Length < blockLength)
+        {
+            Ops.Rows<float>(Op.Softmax, input, y, x.Length, scale, width);
+            return y;
+        }
+
+        nuint n = (nuint)x.Length, b = (nuint)blockLength;
+        switch (width)
+        {
+            case KernelWidth.Vector512:
+                BlockedSoftmax.Run<Simd512<float>, System.Runtime.Intrinsics.Vector512<float>, float>(ref input[0], ref y[0], n, scale, b);
+                break;
+            case KernelWidth.Vector256:
+                BlockedSoftmax.Run<Simd256<float>, System.Runtime.Intrinsics.Vector256<float>, float>(ref input[0], ref y[0], n, scale, b);
+                break;
+            case KernelWidth.Vector128:
+                BlockedSoftmax.Run<Simd128<float>, System.Runtime.Intrinsics.Vector128<float>, float>(ref input[0], ref y[0], n, scale, b);
+                break;
+            default:
+                BlockedSoftmax.Run<SimdScalar<float>, float, float>(ref input[0], ref y[0], n, scale, b);
+                break;
+        }
+
+        return y;
+    }
+
     private static T[] RunRows<T>(Op op, T[] x, T scale, KernelWidth width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
