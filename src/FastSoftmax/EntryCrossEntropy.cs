@@ -129,8 +129,8 @@ internal static class EntryCrossEntropy
                 WeightTotal = weightTotal,
                 GradientScale = scale,
             };
-            // Soft targets have no one-register path (their extra operand stays with the general passes).
-            KernelWidth width = soft ? Dispatch.Choose<T>(classes, limit) : Dispatch.ChooseForShortRows<T>(classes, limit);
+            // Short hard-label rows go a register of rows at a time: the widest register, whatever the row count.
+            KernelWidth width = Dispatch.Choose<T>(!soft && classes <= CrossEntropyKernel<T>.MaxShortClasses ? int.MaxValue : classes, limit);
             Dispatch.Run<CrossEntropyKernel<T>, CrossEntropyArgs<T>, T>(in args, width);
         }
 

@@ -31,43 +31,57 @@ internal unsafe struct CrossEntropyArgs<T>
 internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T>, T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    // Its own method per width: the passes inline into it with the JIT\'s full budget.
+    /// <summary>Hard-label rows up to this many classes run <see cref="ShortRows"/>, a register of rows at a time.</summary>
+    public const int MaxShortClasses = 16;
+
+    // Its own method per width: the passes inline into it with the JIT's full budget.
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec>(in CrossEntropyArgs<T> a)
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        bool shortRows = TS.HasMaskedMemory && a.Classes <= TS.Count && a.Targets == null;
-        TVec mask = shortRows ? TS.FirstLanes(a.Classes) : default;
         double lossHi = 0, lossLo = 0;
-        for (int r = 0; r < a.Rows; r++)
+        if (a.Classes <= MaxShortClasses && a.Targets == null)
         {
-            nint offset = (nint)r * a.Classes;
-            int label = a.Labels == null ? -1 : a.Labels[r];
-            double loss;
-            if (a.Labels != null && label == a.IgnoreIndex)
+            T* scratch = stackalloc T[((2 * MaxShortClasses) + (int)ShortRowLanes.Count) * TS.Count];
+            for (int first = 0; first < a.Rows; first += TS.Count)
             {
-                if (a.Gradient != null)
-                {
-                    new Span<T>(a.Gradient + offset, a.Classes).Clear();
-                }
-
-                loss = 0;
+                ShortRows<TS, TVec>(in a, first, Math.Min(TS.Count, a.Rows - first), scratch, ref lossHi, ref lossLo);
             }
-            else
+        }
+        else
+        {
+            for (int r = 0; r < a.Rows; r++)
             {
-                loss = shortRows ? ShortRow<TS, TVec>(in a, r, label, mask) : Row<TS, TVec>(in a, r, label);
+                int label = a.Labels == null ? -1 : a.Labels[r];
+                double loss = a.Labels != null && label == a.IgnoreIndex ? IgnoredRow(in a, r) : Row<TS, TVec>(in a, r, label);
+                Finish(in a, r, loss, ref lossHi, ref lossLo);
             }
-
-            if (a.Losses != null)
-            {
-                a.Losses[r] = T.CreateTruncating(loss);
-            }
-
-            ExactArithmetic.Accumulate(ref lossHi, ref lossLo, loss);
         }
 
         *a.LossSum = double.IsFinite(lossHi) ? lossHi + lossLo : lossHi; // lo is NaN once an infinite loss went through TwoSum
+    }
+
+    private static unsafe double IgnoredRow(in CrossEntropyArgs<T> a, int r)
+    {
+        if (a.Gradient != null)
+        {
+            new Span<T>(a.Gradient + ((nint)r * a.Classes), a.Classes).Clear();
+        }
+
+        return 0;
+    }
+
+    /// <summary>Stores a row's loss where asked and adds it to the call's sum, row by row in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Finish(in CrossEntropyArgs<T> a, int r, double loss, ref double lossHi, ref double lossLo)
+    {
+        if (a.Losses != null)
+        {
+            a.Losses[r] = T.CreateTruncating(loss);
+        }
+
+        ExactArithmetic.Accumulate(ref lossHi, ref lossLo, loss);
     }
 
     /// <summary>One row of any length and any options, pass by pass; returns its loss.</summary>
@@ -119,47 +133,120 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         return loss;
     }
 
+    /// <summary>The per-row values <see cref="ShortRows"/> keeps, one register of rows each, after the classes in its scratch.</summary>
+    private enum ShortRowLanes
+    {
+        Max,
+        AtMax,      // k: entries at the max, each exp(0) = 1 exactly
+        Rest,       // Σe over the other entries, and its compensation
+        RestError,
+        Difference, // Σ w·(z − max) for smoothing, and its compensation
+        DifferenceError,
+        Count,
+    }
+
     /// <summary>
-    /// One row of hard labels held in one register (classes ≤ lanes): the formulas of <see cref="Row"/>
-    /// (<see cref="Loss"/>, <see cref="GradientTerms"/>) on sums taken across the register; returns its loss.
+    /// Hard-label rows of at most <see cref="MaxShortClasses"/> classes, TS.Count rows at a time:
+    /// transposed into scratch (class j of every row in one register), so max, exp and the sums run
+    /// down the registers, one lane per row, instead of across one register per row, whose reductions
+    /// and log sit on one long chain. Then each row's loss and gradient from <see cref="Loss"/> and
+    /// <see cref="GradientTerms"/>, as in <see cref="Row"/>. No lane depends on another, so a row
+    /// gets the same bits in any block and alone; lanes past the last row repeat the first.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe double ShortRow<TS, TVec>(in CrossEntropyArgs<T> a, int r, int label, TVec mask)
+    private static unsafe void ShortRows<TS, TVec>(in CrossEntropyArgs<T> a, int first, int count, T* scratch, ref double lossHi, ref double lossLo)
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        nint offset = (nint)r * a.Classes;
-        ref T z = ref *(a.Logits + offset);
-        if (!ShortRows.TryExp<TS, TVec, T>(ref z, mask, T.One, out TVec v, out T max, out TVec e))
+        int lanes = TS.Count, classes = a.Classes;
+        T* values = scratch, exps = scratch + (MaxShortClasses * lanes), sums = exps + (MaxShortClasses * lanes);
+        for (int lane = 0; lane < lanes; lane++)
         {
-            return SpecialRow(in a, r, label);
+            T* z = a.Logits + ((nint)(first + (lane < count ? lane : 0)) * classes);
+            for (int j = 0; j < classes; j++)
+            {
+                values[(j * lanes) + lane] = z[j];
+            }
         }
 
-        bool weighted = a.Weights != null;
-        TVec w = weighted ? TS.LoadFirst(ref *a.Weights, mask, T.Zero) : default;
-        double weightedDifference = 0;
-        if (a.Smoothing > 0)
+        TVec max = TS.Load(ref *values, 0);
+        for (int j = 1; j < classes; j++)
         {
-            TVec d = TS.Add(v, TS.Create(-max));
-            TVec wd = TS.KeepLanes(weighted ? TS.ZeroWhereZero(TS.Multiply(w, d), w) : d, mask);
-            (double dHi, double dLo) = TS.SumAcrossExact(wd, default);
-            weightedDifference = dHi + dLo;
+            max = TS.Max(max, TS.Load(ref *values, (nuint)(j * lanes)));
         }
 
-        (double hi, double lo) = ShortRows.ExactSum<TS, TVec, T>(v, max, e, mask);
-        var sums = new RowSums(hi, lo, max, a.WeightTotal, weightedDifference);
-        double loss = Loss(in a, in sums, Unsafe.Add(ref z, label), label);
-        if (a.Gradient != null)
+        TVec negatedMax = TS.Subtract(default, max), one = TS.Create(T.One);
+        TVec atMax = default, rest = default, restError = default, difference = default, differenceError = default;
+        bool smoothing = a.Smoothing > 0, weighted = a.Weights != null;
+        for (int j = 0; j < classes; j++)
         {
-            ref T g = ref *(a.Gradient + offset);
-            (double scale, double labelTerm) = GradientTerms(in a, in sums, label, double.CreateTruncating(TS.Lane(e, label)));
-            TVec target = TS.Create(T.CreateTruncating(a.GradientScale * a.Smoothing / a.Classes));
-            target = weighted ? TS.Multiply(w, target) : target;
-            TS.StoreFirst(TS.Subtract(TS.Multiply(e, TS.Create(T.CreateTruncating(scale))), target), ref g, mask);
-            Unsafe.Add(ref g, label) = T.CreateTruncating(labelTerm);
+            TVec v = TS.Load(ref *values, (nuint)(j * lanes));
+            TVec e = RowPasses.ExpOfScaledDifference<TS, TVec, T>(v, negatedMax, one, scaled: false);
+            TS.Store(e, ref *exps, (nuint)(j * lanes));
+            TVec isMax = TS.Equal(v, max);
+            atMax = TS.Add(atMax, TS.KeepLanes(one, isMax));
+            RowPasses.AddCompensated<TS, TVec, T>(ref rest, ref restError, TS.ZeroLanes(e, isMax));
+            if (smoothing)
+            {
+                TVec d = TS.Add(v, negatedMax);
+                if (weighted)
+                {
+                    TVec w = TS.Create(a.Weights[j]);
+                    d = TS.ZeroWhereZero(TS.Multiply(w, d), w);
+                }
+
+                RowPasses.AddCompensated<TS, TVec, T>(ref difference, ref differenceError, d);
+            }
         }
 
-        return loss;
+        TS.Store(max, ref *sums, (nuint)((int)ShortRowLanes.Max * lanes));
+        TS.Store(atMax, ref *sums, (nuint)((int)ShortRowLanes.AtMax * lanes));
+        TS.Store(rest, ref *sums, (nuint)((int)ShortRowLanes.Rest * lanes));
+        TS.Store(restError, ref *sums, (nuint)((int)ShortRowLanes.RestError * lanes));
+        TS.Store(difference, ref *sums, (nuint)((int)ShortRowLanes.Difference * lanes));
+        TS.Store(differenceError, ref *sums, (nuint)((int)ShortRowLanes.DifferenceError * lanes));
+        T target = T.CreateTruncating(a.GradientScale * a.Smoothing / classes);
+        for (int lane = 0; lane < count; lane++)
+        {
+            int r = first + lane, label = a.Labels[r];
+            T rowMax = sums[((int)ShortRowLanes.Max * lanes) + lane];
+            double loss;
+            if (label == a.IgnoreIndex)
+            {
+                loss = IgnoredRow(in a, r);
+            }
+            else if (!T.IsFinite(rowMax))
+            {
+                loss = SpecialRow(in a, r, label);
+            }
+            else
+            {
+                // Σe = k + rest as hi + lo, exact enough that hi + lo − 1 keeps its relative accuracy.
+                double k = double.CreateTruncating(sums[((int)ShortRowLanes.AtMax * lanes) + lane]);
+                double restHi = double.CreateTruncating(sums[((int)ShortRowLanes.Rest * lanes) + lane]);
+                double hi = k + restHi;
+                double lo = ExactArithmetic.SumError<SimdScalar<double>, double, double>(k, restHi, hi)
+                    + double.CreateTruncating(sums[((int)ShortRowLanes.RestError * lanes) + lane]);
+                double weightedDifference = double.CreateTruncating(sums[((int)ShortRowLanes.Difference * lanes) + lane])
+                    + double.CreateTruncating(sums[((int)ShortRowLanes.DifferenceError * lanes) + lane]);
+                var rowSums = new RowSums(hi, lo, rowMax, a.WeightTotal, weightedDifference);
+                loss = Loss(in a, in rowSums, values[(label * lanes) + lane], label);
+                if (a.Gradient != null)
+                {
+                    T* g = a.Gradient + ((nint)r * classes);
+                    (double scale, double labelTerm) = GradientTerms(in a, in rowSums, label, double.CreateTruncating(exps[(label * lanes) + lane]));
+                    T rowScale = T.CreateTruncating(scale);
+                    for (int j = 0; j < classes; j++)
+                    {
+                        g[j] = (exps[(j * lanes) + lane] * rowScale) - (weighted ? a.Weights[j] * target : target);
+                    }
+
+                    g[label] = T.CreateTruncating(labelTerm);
+                }
+            }
+
+            Finish(in a, r, loss, ref lossHi, ref lossLo);
+        }
     }
 
     /// <summary>What a row's loss and gradient are made of: Σe = Hi + Lo, the max, S = Σ w·u and D = Σ w·u·(z − max).</summary>

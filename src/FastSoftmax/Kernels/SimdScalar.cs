@@ -70,7 +70,7 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
     public static T Lane(T value, int i) => value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T KeepLanes(T value, T mask) => value;
+    public static T KeepLanes(T value, T mask) => mask != T.Zero ? value : T.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T ZeroLanesBelow(T value, int lane) => lane > 0 ? T.Zero : value;
