@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using FastSoftmax.Kernels;
 using Xunit;
 using Xunit.Abstractions;
@@ -52,5 +53,25 @@ public class LogAccuracyTests(ITestOutputHelper output)
         Check(double.MaxValue);
         output.WriteLine($"inline log: worst relative error {worst:E3} (2^{Math.Log2(worst):F1}) at x = {worstAt:R}");
         Assert.True(worst <= Math.Pow(2, -50), $"worst {worst:E3} at {worstAt:R}");
+    }
+
+    [Fact]
+    public void Each_lane_of_the_vector_log_has_the_bits_of_that_value_alone()
+    {
+        var random = new Random(51);
+        double[] lanes = new double[Vector<double>.Count];
+        for (int i = 0; i < 10_000; i++)
+        {
+            for (int l = 0; l < lanes.Length; l++)
+            {
+                lanes[l] = Math.Exp((random.NextDouble() * 80) - 40);
+            }
+
+            Vector<double> logs = LogPositive.Compute(new Vector<double>(lanes));
+            for (int l = 0; l < lanes.Length; l++)
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(LogPositive.Compute(lanes[l])), BitConverter.DoubleToInt64Bits(logs[l]));
+            }
+        }
     }
 }

@@ -21,6 +21,53 @@ public class ShortRowTests
     [MemberData(nameof(Ops.All), MemberType = typeof(Ops))]
     public void Short_rows_read_and_write_nothing_outside_the_row_in_double(Op op) => Check<double>(op);
 
+    public static IEnumerable<object[]> WidthsAndOptions =>
+        from w in Dispatch.Supported
+        from weighted in new[] { false, true }
+        from smoothing in new[] { 0.0, 0.1 }
+        select new object[] { (int)w, weighted, smoothing };
+
+    /// <summary>
+    /// Hard-label rows of up to 16 classes go a register of rows at a time: 37 rows (two full Vector512
+    /// blocks and a partial one) with NaN, +∞, fully masked and ignored rows inside the blocks, in float
+    /// and double, give each row the bits it gets alone.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WidthsAndOptions))]
+    public void Short_cross_entropy_rows_give_the_same_bits_in_a_batch_and_alone(int width, bool weighted, double smoothing)
+    {
+        CheckBatchedEqualsAlone<float>((KernelWidth)width, weighted, smoothing);
+        CheckBatchedEqualsAlone<double>((KernelWidth)width, weighted, smoothing);
+    }
+
+    private static void CheckBatchedEqualsAlone<T>(KernelWidth width, bool weighted, double smoothing)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        const int Rows = 37;
+        var random = new Random(37);
+        for (int classes = 1; classes <= 17; classes++)
+        {
+            T[] logits = Enumerable.Range(0, Rows * classes).Select(_ => T.CreateTruncating(12 * ((2 * random.NextDouble()) - 1))).ToArray();
+            logits[(3 * classes) + (classes / 2)] = T.NaN;
+            logits[(20 * classes) + (classes - 1)] = T.PositiveInfinity;
+            logits.AsSpan(21 * classes, classes).Fill(T.NegativeInfinity);
+            logits[35 * classes] = T.NegativeInfinity;
+            int[] labels = Enumerable.Range(0, Rows).Select(r => r == 30 ? CrossEntropy.DefaultIgnoreIndex : random.Next(classes)).ToArray();
+            T[]? weights = weighted ? Enumerable.Range(0, classes).Select(j => T.CreateTruncating(j % 3 == 0 ? 0 : 0.5 + random.NextDouble())).ToArray() : null;
+            var batch = new CrossEntropyCall<T>(logits, classes, labels, Weights: weights, Smoothing: smoothing);
+            (_, T[] losses, T[] gradient) = batch.Run(width, perRow: true);
+            for (int r = 0; r < Rows; r++)
+            {
+                var alone = batch with { Logits = logits.AsSpan(r * classes, classes).ToArray(), Labels = [labels[r]] };
+                (_, T[] rowLoss, T[] rowGradient) = alone.Run(width, perRow: true);
+                Assert.True(rowLoss[0].Equals(losses[r]), $"{typeof(T).Name} {width} C={classes} row {r}: loss {losses[r]} in the batch, {rowLoss[0]} alone");
+                Assert.True(
+                    rowGradient.SequenceEqual(gradient.Skip(r * classes).Take(classes)),
+                    $"{typeof(T).Name} {width} C={classes} row {r}: gradient differs in the batch");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(false, 0.0)]
     [InlineData(true, 0.0)]

@@ -43,10 +43,11 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         double lossHi = 0, lossLo = 0;
         if (a.Classes <= MaxShortClasses && a.Targets == null)
         {
-            T* scratch = stackalloc T[((2 * MaxShortClasses) + (int)ShortRowLanes.Count) * TS.Count];
+            double* tail = stackalloc double[(int)TailField.Count * TailLanes(TS.Count)];
+            T* scratch = stackalloc T[((2 * MaxShortClasses) + 7) * TS.Count]; // values, exps, seven lanes of per-row values
             for (int first = 0; first < a.Rows; first += TS.Count)
             {
-                ShortRows<TS, TVec>(in a, first, Math.Min(TS.Count, a.Rows - first), scratch, ref lossHi, ref lossLo);
+                ShortRows<TS, TVec>(in a, first, Math.Min(TS.Count, a.Rows - first), scratch, tail, ref lossHi, ref lossLo);
             }
         }
         else
@@ -133,36 +134,25 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         return loss;
     }
 
-    /// <summary>The per-row values <see cref="ShortRows"/> keeps, one register of rows each, after the classes in its scratch.</summary>
-    private enum ShortRowLanes
-    {
-        Max,
-        AtMax,      // k: entries at the max, each exp(0) = 1 exactly
-        Rest,       // Σe over the other entries, and its compensation
-        RestError,
-        Difference, // Σ w·(z − max) for smoothing, and its compensation
-        DifferenceError,
-        Count,
-    }
-
     /// <summary>
     /// Hard-label rows of at most <see cref="MaxShortClasses"/> classes, TS.Count rows at a time:
     /// transposed into scratch (class j of every row in one register), so max, exp and the sums run
     /// down the registers, one lane per row, instead of across one register per row, whose reductions
-    /// and log sit on one long chain. Then each row's loss and gradient from <see cref="Loss"/> and
-    /// <see cref="GradientTerms"/>, as in <see cref="Row"/>. No lane depends on another, so a row
-    /// gets the same bits in any block and alone; lanes past the last row repeat the first.
+    /// and log sit on one long chain. Then each row's loss and gradient from <see cref="RowTerms"/>, a
+    /// vector of rows at a time, as <see cref="Row"/> takes them one row at a time. No lane depends on another, so a row
+    /// gets the same bits in any block and alone. Lanes past the last row hold what the scratch held
+    /// (zeros, or the previous block's rows); nothing reads their results.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void ShortRows<TS, TVec>(in CrossEntropyArgs<T> a, int first, int count, T* scratch, ref double lossHi, ref double lossLo)
+    [MethodImpl(MethodImplOptions.NoInlining)] // its own inlining budget: Run's is spent on the general row
+    private static unsafe void ShortRows<TS, TVec>(in CrossEntropyArgs<T> a, int first, int count, T* scratch, double* tail, ref double lossHi, ref double lossLo)
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
         int lanes = TS.Count, classes = a.Classes;
-        T* values = scratch, exps = scratch + (MaxShortClasses * lanes), sums = exps + (MaxShortClasses * lanes);
-        for (int lane = 0; lane < lanes; lane++)
+        T* values = scratch, exps = scratch + (MaxShortClasses * lanes);
+        for (int lane = 0; lane < count; lane++)
         {
-            T* z = a.Logits + ((nint)(first + (lane < count ? lane : 0)) * classes);
+            T* z = a.Logits + ((nint)(first + lane) * classes);
             for (int j = 0; j < classes; j++)
             {
                 values[(j * lanes) + lane] = z[j];
@@ -199,53 +189,188 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             }
         }
 
-        TS.Store(max, ref *sums, (nuint)((int)ShortRowLanes.Max * lanes));
-        TS.Store(atMax, ref *sums, (nuint)((int)ShortRowLanes.AtMax * lanes));
-        TS.Store(rest, ref *sums, (nuint)((int)ShortRowLanes.Rest * lanes));
-        TS.Store(restError, ref *sums, (nuint)((int)ShortRowLanes.RestError * lanes));
-        TS.Store(difference, ref *sums, (nuint)((int)ShortRowLanes.Difference * lanes));
-        TS.Store(differenceError, ref *sums, (nuint)((int)ShortRowLanes.DifferenceError * lanes));
-        T target = T.CreateTruncating(a.GradientScale * a.Smoothing / classes);
+        // Each row's inputs to the loss and gradient in double, one lane per row; rows without them
+        // (past the last, ignored, or special) get harmless ones and are overwritten below.
+        double* t = tail;
+        int stride = TailLanes(lanes), used = TailLanes(count);
+        T* maxLanes = exps + (MaxShortClasses * lanes);
+        TS.Store(max, ref *maxLanes, 0);
+        T* kLanes = maxLanes + lanes;
+        TS.Store(atMax, ref *kLanes, 0);
+        T* restLanes = kLanes + lanes;
+        TS.Store(rest, ref *restLanes, 0);
+        T* restErrorLanes = restLanes + lanes;
+        TS.Store(restError, ref *restErrorLanes, 0);
+        T* differenceLanes = restErrorLanes + lanes;
+        TS.Store(difference, ref *differenceLanes, 0);
+        T* differenceErrorLanes = differenceLanes + lanes;
+        TS.Store(differenceError, ref *differenceErrorLanes, 0);
+        for (int lane = 0; lane < used; lane++)
+        {
+            int label = lane < count ? a.Labels[first + lane] : a.IgnoreIndex;
+            if (label == a.IgnoreIndex || !T.IsFinite(maxLanes[lane]))
+            {
+                SetLane(t, stride, lane, RowInputs.Harmless);
+                continue;
+            }
+
+            // Σe = k + rest as hi + lo, exact enough that hi + lo − 1 keeps its relative accuracy.
+            double k = double.CreateTruncating(kLanes[lane]), restHi = double.CreateTruncating(restLanes[lane]);
+            double hi = k + restHi;
+            double lo = ExactArithmetic.SumError<SimdScalar<double>, double, double>(k, restHi, hi) + double.CreateTruncating(restErrorLanes[lane]);
+            SetLane(t, stride, lane, new RowInputs(
+                hi,
+                lo,
+                double.CreateTruncating(maxLanes[lane]),
+                double.CreateTruncating(values[(label * lanes) + lane]),
+                double.CreateTruncating(exps[(label * lanes) + lane]),
+                LabelWeight(in a, label),
+                double.CreateTruncating(differenceLanes[lane]) + double.CreateTruncating(differenceErrorLanes[lane])));
+        }
+
+        for (int lane = 0; lane < used; lane += Vector<double>.Count)
+        {
+            RowTerms(in a, t + lane, stride);
+        }
+
+        if (a.Gradient != null)
+        {
+            // g = e·scale − w ⊙ (f·ε/C), down the registers; each row then copies its lane out.
+            T* scaleLanes = differenceErrorLanes + lanes;
+            for (int lane = 0; lane < count; lane++)
+            {
+                scaleLanes[lane] = T.CreateTruncating(Field(t, stride, TailField.Scale)[lane]);
+            }
+
+            TVec scale = TS.Load(ref *scaleLanes, 0);
+            T target = T.CreateTruncating(a.GradientScale * a.Smoothing / classes);
+            for (int j = 0; j < classes; j++)
+            {
+                TVec g = TS.Subtract(TS.Multiply(TS.Load(ref *exps, (nuint)(j * lanes)), scale), TS.Create(weighted ? a.Weights[j] * target : target));
+                TS.Store(g, ref *exps, (nuint)(j * lanes));
+            }
+        }
+
         for (int lane = 0; lane < count; lane++)
         {
             int r = first + lane, label = a.Labels[r];
-            T rowMax = sums[((int)ShortRowLanes.Max * lanes) + lane];
             double loss;
             if (label == a.IgnoreIndex)
             {
                 loss = IgnoredRow(in a, r);
             }
-            else if (!T.IsFinite(rowMax))
+            else if (!T.IsFinite(maxLanes[lane]))
             {
                 loss = SpecialRow(in a, r, label);
             }
             else
             {
-                // Σe = k + rest as hi + lo, exact enough that hi + lo − 1 keeps its relative accuracy.
-                double k = double.CreateTruncating(sums[((int)ShortRowLanes.AtMax * lanes) + lane]);
-                double restHi = double.CreateTruncating(sums[((int)ShortRowLanes.Rest * lanes) + lane]);
-                double hi = k + restHi;
-                double lo = ExactArithmetic.SumError<SimdScalar<double>, double, double>(k, restHi, hi)
-                    + double.CreateTruncating(sums[((int)ShortRowLanes.RestError * lanes) + lane]);
-                double weightedDifference = double.CreateTruncating(sums[((int)ShortRowLanes.Difference * lanes) + lane])
-                    + double.CreateTruncating(sums[((int)ShortRowLanes.DifferenceError * lanes) + lane]);
-                var rowSums = new RowSums(hi, lo, rowMax, a.WeightTotal, weightedDifference);
-                loss = Loss(in a, in rowSums, values[(label * lanes) + lane], label);
+                loss = Field(t, stride, TailField.Loss)[lane];
                 if (a.Gradient != null)
                 {
                     T* g = a.Gradient + ((nint)r * classes);
-                    (double scale, double labelTerm) = GradientTerms(in a, in rowSums, label, double.CreateTruncating(exps[(label * lanes) + lane]));
-                    T rowScale = T.CreateTruncating(scale);
                     for (int j = 0; j < classes; j++)
                     {
-                        g[j] = (exps[(j * lanes) + lane] * rowScale) - (weighted ? a.Weights[j] * target : target);
+                        g[j] = exps[(j * lanes) + lane];
                     }
 
-                    g[label] = T.CreateTruncating(labelTerm);
+                    g[label] = T.CreateTruncating(Field(t, stride, TailField.LabelTerm)[lane]);
                 }
             }
 
             Finish(in a, r, loss, ref lossHi, ref lossLo);
+        }
+    }
+
+    /// <summary>The per-row fields of the short rows' tail, each a run of <see cref="TailLanes"/> doubles.</summary>
+    private enum TailField
+    {
+        Hi,
+        Lo,
+        Max,
+        LabelLogit,
+        LabelExp,
+        LabelWeight,
+        Difference,
+        LogHi,
+        Loss,
+        Scale,
+        LabelTerm,
+        Count,
+    }
+
+    /// <summary>Lanes of the tail: a register of rows, rounded up to whole Vector&lt;double&gt;s.</summary>
+    private static int TailLanes(int lanes) => (lanes + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
+
+    private static unsafe double* Field(double* tail, int stride, TailField field) => tail + ((int)field * stride);
+
+    /// <summary>
+    /// <see cref="Loss"/> and <see cref="GradientTerms"/> for hard labels on a Vector&lt;double&gt; of
+    /// rows, operation for operation, so each lane gets the bits those formulas give its row. Two
+    /// forms of one formula: one row at a time, the vector form measured 15 % slower on rows of 40
+    /// and 1,000 classes (its log and divisions no longer overlap the gradient pass); for a register
+    /// of short rows it is 1.3x faster in float. Double outputs take Math.Log, lane by lane, before.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // its own inlining budget
+    private static unsafe void RowTerms(in CrossEntropyArgs<T> a, double* t, int stride)
+    {
+        Vector<double> hi = Load(t, stride, TailField.Hi), lo = Load(t, stride, TailField.Lo);
+        Vector<double> logHi = typeof(T) == typeof(float) ? LogPositive.Compute(hi) : Load(t, stride, TailField.LogHi);
+        Vector<double> logSum = logHi + (lo / hi), s = hi + lo;
+        double eps = a.Smoothing, share = eps / a.Classes, f = a.GradientScale;
+
+        // z_y − max as a double-double (exact in double alone for float); its error 0 where it is infinite.
+        Vector<double> x = Load(t, stride, TailField.LabelLogit), y = -Load(t, stride, TailField.Max);
+        Vector<double> d = x + y, bVirtual = d - x;
+        Vector<double> dError = Vector.ConditionalSelect(Vector.Equals(d - d, Vector<double>.Zero), (x - (d - bVirtual)) + (y - bVirtual), Vector<double>.Zero);
+
+        Vector<double> labelWeight = Load(t, stride, TailField.LabelWeight), labelExp = Load(t, stride, TailField.LabelExp);
+        Vector<double> labelPart = eps == 1
+            ? Vector<double>.Zero
+            : Vector.ConditionalSelect(Vector.Equals(labelWeight, Vector<double>.Zero), Vector<double>.Zero, new Vector<double>(1 - eps) * labelWeight * ((logSum - d) - dError));
+        Vector<double> smoothingPart = eps > 0
+            ? new Vector<double>(share) * ((new Vector<double>(a.WeightTotal) * logSum) - Load(t, stride, TailField.Difference))
+            : Vector<double>.Zero;
+        Store(labelPart + smoothingPart, t, stride, TailField.Loss);
+
+        Vector<double> k = (new Vector<double>(1 - eps) * labelWeight) + new Vector<double>(share * a.WeightTotal);
+        Vector<double> c1 = new Vector<double>((1 - eps) + share) * labelWeight;
+        Vector<double> labelTerm = eps == 0
+            ? new Vector<double>(-f) * labelWeight * (((hi - labelExp) + lo) / s)
+            : new Vector<double>(f) * (((k * labelExp) - (c1 * hi)) - (c1 * lo)) / s;
+        Store(labelTerm, t, stride, TailField.LabelTerm);
+        Store(new Vector<double>(f) * k / s, t, stride, TailField.Scale);
+    }
+
+    private static unsafe Vector<double> Load(double* t, int stride, TailField field) =>
+        Vector.Load(Field(t, stride, field));
+
+    private static unsafe void Store(Vector<double> value, double* t, int stride, TailField field) =>
+        Vector.Store(value, Field(t, stride, field));
+
+    /// <summary>
+    /// A short row's inputs to <see cref="RowTerms"/>: Σe = Hi + Lo, the max, the label's logit, exp and
+    /// weight, and D = Σ w·(z − max) for smoothing.
+    /// </summary>
+    private readonly record struct RowInputs(double Hi, double Lo, double Max, double LabelLogit, double LabelExp, double LabelWeight, double Difference)
+    {
+        /// <summary>For lanes whose results nobody reads: finite, no division by zero.</summary>
+        public static RowInputs Harmless => new(1, 0, 0, 0, 1, 0, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void SetLane(double* t, int stride, int lane, in RowInputs row)
+    {
+        Field(t, stride, TailField.Hi)[lane] = row.Hi;
+        Field(t, stride, TailField.Lo)[lane] = row.Lo;
+        Field(t, stride, TailField.Max)[lane] = row.Max;
+        Field(t, stride, TailField.LabelLogit)[lane] = row.LabelLogit;
+        Field(t, stride, TailField.LabelExp)[lane] = row.LabelExp;
+        Field(t, stride, TailField.LabelWeight)[lane] = row.LabelWeight;
+        Field(t, stride, TailField.Difference)[lane] = row.Difference;
+        if (typeof(T) == typeof(double))
+        {
+            Field(t, stride, TailField.LogHi)[lane] = Math.Log(row.Hi); // double outputs need Math.Log's last bits
         }
     }
 
