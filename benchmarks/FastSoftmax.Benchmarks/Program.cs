@@ -18,6 +18,11 @@ public static class Program
     public static int Main(string[] args)
     {
         Console.WriteLine($"FastSoftmax widths on this machine: {string.Join(", ", Dispatch.Supported)}");
+        if (args.Length == 5 && args[0] == "profile")
+        {
+            return Profile(args[1], int.Parse(args[2]), int.Parse(args[3]), double.Parse(args[4]));
+        }
+
         if (args.Length > 0)
         {
             var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
@@ -30,5 +35,44 @@ public static class Program
             .Select(t => BenchmarkRunner.Run(t, quick))
             .ToArray();
         return all.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+
+    /// <summary>
+    /// profile OP N ROWS SECONDS: one kernel (softmax, logsoftmax, logsumexp, crossentropy; float) on
+    /// [ROWS x N] in a loop for that long, for a sampling profiler (benchmarks/profile.sh); prints its speed.
+    /// </summary>
+    private static int Profile(string op, int n, int rows, double seconds)
+    {
+        var random = new Random(1);
+        float[] x = new float[n * rows], y = new float[n * rows];
+        int[] labels = new int[rows];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)((random.NextDouble() * 16) - 8);
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            labels[r] = random.Next(n);
+        }
+
+        Action call = op switch
+        {
+            "softmax" => () => Softmax.Forward(x, y, n),
+            "logsoftmax" => () => LogSoftmax.Forward(x, y, n),
+            "logsumexp" => () => LogSumExp.Compute(x, y.AsSpan(0, rows), n),
+            "crossentropy" => () => CrossEntropy.LossAndGradient(x, labels, y, n),
+            _ => throw new ArgumentException($"unknown op '{op}'", nameof(op)),
+        };
+        long calls = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            call();
+            calls++;
+        }
+
+        Console.WriteLine($"{op} [{rows} x {n}]: {calls} calls, {(double)calls * x.Length / clock.Elapsed.TotalNanoseconds:F2} elements/ns (all of the run, warm-up included)");
+        return 0;
     }
 }
