@@ -178,7 +178,7 @@ internal sealed class Objective
                 Products.Logits<TV, TVec>(x, o._w, b, z, rows, dp, c);
                 for (int i = 0; i < rows; i++)
                 {
-                    correct += TensorPrimitives.IndexOfMax<double>(z.Slice(i * c, c)) == o._labels[start + i] ? 1 : 0;
+                    correct += LabelIsFirstLargest(z.Slice(i * c, c), o._labels[start + i]) ? 1 : 0;
                 }
 
                 loss += FastSoftmax.CrossEntropy.LossAndGradient(z, o._labels.AsSpan(start, rows), g, c, Reduction.Sum);
@@ -192,6 +192,24 @@ internal sealed class Objective
 
             (LossSum, Correct) = (loss, correct);
         }
+    }
+
+    /// <summary>
+    /// argmax(z) == label for finite z, argmax taking the first of equal largest values (as
+    /// TensorPrimitives.IndexOfMax, which costs three times as much on a row of 10).
+    /// </summary>
+    private static bool LabelIsFirstLargest(ReadOnlySpan<double> z, int label)
+    {
+        double v = z[label];
+        for (int j = 0; j < z.Length; j++)
+        {
+            if (j < label ? z[j] >= v : z[j] > v)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public SoftmaxRegressionModel ToModel(double[] theta)

@@ -41,6 +41,33 @@ public class SoftmaxRegressionTests
         Assert.True(Math.Abs(slope) <= 0.9 * Math.Abs(slope0), $"curvature: slope {slope:R}, slope0 {slope0:R}, step {step:R}");
     }
 
+    /// <summary>Train accuracy: the rows whose first largest logit is their label, ties to the first class.</summary>
+    [Fact]
+    public void Objective_accuracy_counts_rows_whose_first_largest_logit_is_the_label()
+    {
+        const int n = 200, d = 6, c = 5;
+        var random = new Random(3);
+        float[] x = Enumerable.Range(0, n * d).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray();
+        x.AsSpan(0, 2 * d).Clear(); // two rows whose logits are the biases alone
+        int[] y = Enumerable.Range(0, n).Select(_ => random.Next(c)).ToArray();
+        (y[0], y[1]) = (2, 0);
+        var objective = new Objective(x, y, n, d, c, lambda: 0, standardize: false);
+        double[] theta = Enumerable.Range(0, objective.Parameters).Select(_ => random.NextDouble() - 0.5).ToArray();
+        theta.AsSpan(c * d, c).Fill(-1);
+        (theta[(c * d) + 0], theta[(c * d) + 2]) = (1, 1); // biases tie classes 0 and 2: argmax is 0
+
+        int correct = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double[] logits = Enumerable.Range(0, c)
+                .Select(k => theta[(c * d) + k] + Enumerable.Range(0, d).Sum(j => theta[(k * d) + j] * x[(i * d) + j]))
+                .ToArray();
+            correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax<double>(logits) == y[i] ? 1 : 0;
+        }
+
+        Assert.Equal((double)correct / n, objective.Evaluate(theta, new double[theta.Length]).Accuracy);
+    }
+
     // Central differences of the objective in double (h = 1e-6, error ~1e-9) against its analytic gradient.
     [Theory]
     [InlineData(false, 5, 4, 30)]
