@@ -144,7 +144,7 @@ internal static class SoftmaxBlocks
     // Not inlined (nor is StoreTransposed): inlined, its 16 live registers spill the exp loop's (measured
     // 2x slower per row, which dynamic PGO's inlining otherwise chooses).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void LoadTransposed(ref float x, int classes, Vector512<float> mask, ref Block m)
+    public static void LoadTransposed(ref float x, int classes, Vector512<float> mask, ref Block m)
     {
         Vector512<float> r0 = Simd512<float>.LoadFirst(ref Unsafe.Add(ref x, 0 * classes), mask, 0f);
         Vector512<float> r1 = Simd512<float>.LoadFirst(ref Unsafe.Add(ref x, 1 * classes), mask, 0f);
@@ -183,7 +183,7 @@ internal static class SoftmaxBlocks
 
     /// <summary>The 16 rows at destination = mᵀ (the inverse of <see cref="LoadTransposed"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StoreTransposed(ref Block m, ref float destination, int classes, Vector512<float> mask)
+    public static void StoreTransposed(ref Block m, ref float destination, int classes, Vector512<float> mask)
     {
         Vector512<float> r0 = m[0], r1 = m[1], r2 = m[2], r3 = m[3], r4 = m[4], r5 = m[5], r6 = m[6], r7 = m[7];
         Vector512<float> r8 = m[8], r9 = m[9], r10 = m[10], r11 = m[11], r12 = m[12], r13 = m[13], r14 = m[14], r15 = m[15];
@@ -263,8 +263,9 @@ internal static class SoftmaxBlocks
         return Vector512.Create(index);
     }
 
+    /// <summary>16 registers: 16 rows, or 16 classes of 16 rows once transposed.</summary>
     [InlineArray(Rows)]
-    private struct Block
+    public struct Block
     {
         private Vector512<float> _row;
     }
