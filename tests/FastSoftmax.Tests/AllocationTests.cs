@@ -34,12 +34,23 @@ public class AllocationTests
         }
 
         All(); // JIT and static initialization happen here
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+
+        // A window of 10 calls each, up to 5 windows: the JIT may still compile on this thread now and
+        // then (OSR, tier-up, while the rest of the suite keeps the tiering delay going; seen once at
+        // 7,896 B with DOTNET_EnableHWIntrinsic=0), which allocates once; a call that allocates would
+        // show in every window.
+        long least = long.MaxValue;
+        for (int window = 0; window < 5 && least > 0; window++)
         {
-            All();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                All();
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, least);
     }
 }
