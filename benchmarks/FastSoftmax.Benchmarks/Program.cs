@@ -38,7 +38,8 @@ public static class Program
     }
 
     /// <summary>
-    /// profile OP N ROWS SECONDS: one kernel (softmax, logsoftmax, logsumexp, crossentropy; float) on
+    /// profile OP N ROWS SECONDS: one kernel (softmax, logsoftmax, logsumexp, crossentropy in float;
+    /// softmax-double, crossentropy-double) on
     /// [ROWS x N] in a loop for that long, for a sampling profiler (benchmarks/profile.sh); prints its speed.
     /// </summary>
     private static int Profile(string op, int n, int rows, double seconds)
@@ -56,12 +57,15 @@ public static class Program
             labels[r] = random.Next(n);
         }
 
+        double[] xd = Array.ConvertAll(x, v => (double)v), yd = new double[y.Length];
         Action call = op switch
         {
             "softmax" => () => Softmax.Forward(x, y, n),
             "logsoftmax" => () => LogSoftmax.Forward(x, y, n),
             "logsumexp" => () => LogSumExp.Compute(x, y.AsSpan(0, rows), n),
             "crossentropy" => () => CrossEntropy.LossAndGradient(x, labels, y, n),
+            "crossentropy-double" => () => CrossEntropy.LossAndGradient(xd, labels, yd, n),
+            "softmax-double" => () => Softmax.Forward(xd, yd, n),
             _ => throw new ArgumentException($"unknown op '{op}'", nameof(op)),
         };
         long calls = 0;
