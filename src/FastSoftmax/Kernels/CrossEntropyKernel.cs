@@ -245,7 +245,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             int label = lane < count ? a.Labels[first + lane] : a.IgnoreIndex;
             if (label == a.IgnoreIndex || !T.IsFinite(maxLanes[lane]))
             {
-                SetLane(t, stride, lane, RowInputs.Harmless);
+                SetHarmless(t, stride, lane);
                 continue;
             }
 
@@ -401,30 +401,17 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         return low;
     }
 
-    /// <summary>
-    /// A short row's inputs to <see cref="RowTerms"/>: Σe = Hi + Lo, the max, the label's logit, exp and
-    /// weight, and D = Σ w·(z − max) for smoothing.
-    /// </summary>
-    private readonly record struct RowInputs(double Hi, double Lo, double Max, double LabelLogit, double LabelExp, double LabelWeight, double Difference)
+    /// <summary>Inputs for a lane whose results nobody reads (past the last row, ignored, special): finite, no division by zero.</summary>
+    private static unsafe void SetHarmless(double* t, int stride, int lane)
     {
-        /// <summary>For lanes whose results nobody reads: finite, no division by zero.</summary>
-        public static RowInputs Harmless => new(1, 0, 0, 0, 1, 0, 0);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void SetLane(double* t, int stride, int lane, in RowInputs row)
-    {
-        Field(t, stride, TailField.Hi)[lane] = row.Hi;
-        Field(t, stride, TailField.Lo)[lane] = row.Lo;
-        Field(t, stride, TailField.Max)[lane] = row.Max;
-        Field(t, stride, TailField.LabelLogit)[lane] = row.LabelLogit;
-        Field(t, stride, TailField.LabelExp)[lane] = row.LabelExp;
-        Field(t, stride, TailField.LabelWeight)[lane] = row.LabelWeight;
-        Field(t, stride, TailField.Difference)[lane] = row.Difference;
-        if (typeof(T) == typeof(double))
-        {
-            Field(t, stride, TailField.LogHi)[lane] = Math.Log(row.Hi); // double outputs need Math.Log's last bits
-        }
+        Field(t, stride, TailField.Hi)[lane] = 1;
+        Field(t, stride, TailField.Lo)[lane] = 0;
+        Field(t, stride, TailField.Max)[lane] = 0;
+        Field(t, stride, TailField.LabelLogit)[lane] = 0;
+        Field(t, stride, TailField.LabelExp)[lane] = 1;
+        Field(t, stride, TailField.LabelWeight)[lane] = 0;
+        Field(t, stride, TailField.Difference)[lane] = 0;
+        Field(t, stride, TailField.LogHi)[lane] = 0;
     }
 
     /// <summary>What a row's loss and gradient are made of: Σe = Hi + Lo, the max, S = Σ w·u and D = Σ w·u·(z − max).</summary>
