@@ -173,10 +173,10 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         {
             for (int lane = 0; lane < count; lane++)
             {
-                T* z = a.Logits + ((nint)(first + lane) * classes);
-                for (int j = 0; j < classes; j++)
+                T* z = a.Logits + ((nint)(first + lane) * classes), end = z + classes;
+                for (T* v = values + lane; z < end; z++, v += lanes)
                 {
-                    values[(j * lanes) + lane] = z[j];
+                    *v = *z;
                 }
             }
         }
@@ -310,9 +310,15 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
                 if (a.Gradient != null)
                 {
                     T* g = a.Gradient + ((nint)r * classes);
-                    for (int j = 0; !registerTranspose && j < classes; j++)
+                    if (!registerTranspose)
                     {
-                        g[j] = exps[(j * lanes) + lane];
+                        T* end = g + classes;
+                        for (T* e = exps + lane; g < end; g++, e += lanes)
+                        {
+                            *g = *e;
+                        }
+
+                        g -= classes;
                     }
 
                     g[label] = T.CreateTruncating(Field(t, stride, TailField.LabelTerm)[lane]);
