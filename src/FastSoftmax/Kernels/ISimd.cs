@@ -65,9 +65,6 @@ internal interface ISimd<TVec, T>
     /// <summary>+0 in the lanes of <paramref name="mask"/>, value in the others.</summary>
     static abstract TVec ZeroLanes(TVec value, TVec mask);
 
-    /// <summary>Lane i of value.</summary>
-    static abstract T Lane(TVec value, int i);
-
     /// <summary>value in the lanes of <paramref name="mask"/>, +0 in the others.</summary>
     static abstract TVec KeepLanes(TVec value, TVec mask);
 

@@ -119,9 +119,6 @@ internal readonly unsafe struct Simd128<T> : ISimd<Vector128<T>, T>
     public static Vector128<T> ZeroLanes(Vector128<T> value, Vector128<T> mask) => Vector128.ConditionalSelect(mask, default, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Lane(Vector128<T> value, int i) => value.GetElement(i);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> KeepLanes(Vector128<T> value, Vector128<T> mask) => Vector128.ConditionalSelect(mask, value, default);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -102,9 +102,6 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
     public static Vector256<T> ZeroLanes(Vector256<T> value, Vector256<T> mask) => Vector256.ConditionalSelect(mask, default, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Lane(Vector256<T> value, int i) => value.GetElement(i);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> KeepLanes(Vector256<T> value, Vector256<T> mask) => Vector256.ConditionalSelect(mask, value, default);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

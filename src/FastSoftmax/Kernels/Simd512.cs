@@ -107,9 +107,6 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
     public static Vector512<T> ZeroLanes(Vector512<T> value, Vector512<T> mask) => Vector512.ConditionalSelect(mask, default, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Lane(Vector512<T> value, int i) => value.GetElement(i);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> KeepLanes(Vector512<T> value, Vector512<T> mask) => Vector512.ConditionalSelect(mask, value, default);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

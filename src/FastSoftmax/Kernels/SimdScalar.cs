@@ -67,9 +67,6 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
     public static T ZeroLanes(T value, T mask) => mask != T.Zero ? T.Zero : value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Lane(T value, int i) => value;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T KeepLanes(T value, T mask) => mask != T.Zero ? value : T.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
