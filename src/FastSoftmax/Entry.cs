@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using FastSoftmax.Kernels;
 
 namespace FastSoftmax;
@@ -20,13 +21,15 @@ internal static class Entry
             throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be finite and greater than zero.");
         }
 
-        if (x.Length % rowLength != 0)
+        // One row (the single-vector calls) needs no division.
+        int rows = x.Length == rowLength ? 1 : Math.DivRem(x.Length, rowLength, out int remainder) is var q && remainder == 0 ? q : -1;
+        if (rows < 0)
         {
             throw new ArgumentException($"x.Length ({x.Length}) is not a multiple of rowLength ({rowLength}).", nameof(x));
         }
 
         int outputsPerRow = TKernel.OutputsPerRow(rowLength);
-        int expected = x.Length / rowLength * outputsPerRow;
+        int expected = rows * outputsPerRow;
         if (destination.Length != expected)
         {
             throw new ArgumentException($"destination.Length ({destination.Length}) must be {expected}: {(outputsPerRow == 1 ? "one value per row" : "x.Length")}.", nameof(destination));
@@ -44,12 +47,19 @@ internal static class Entry
             return;
         }
 
+        KernelWidth width = Dispatch.ChooseForShortRows<T>(rowLength, limit);
+        if (rows == 1 &&
+            Dispatch.TryOneShortRow<TKernel, T>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(destination), rowLength, scale, width))
+        {
+            return;
+        }
+
         unsafe
         {
             fixed (T* px = x, pd = destination)
             {
-                var args = new ForwardArgs<T>(px, pd, x.Length / rowLength, rowLength, scale, Dispatch.AllowsVector512<T>(limit));
-                Dispatch.Run<EachRow<TKernel, T>, ForwardArgs<T>, T>(in args, Dispatch.ChooseForShortRows<T>(rowLength, limit));
+                var args = new ForwardArgs<T>(px, pd, rows, rowLength, scale, Dispatch.AllowsVector512<T>(limit));
+                Dispatch.Run<EachRow<TKernel, T>, ForwardArgs<T>, T>(in args, width);
             }
         }
     }

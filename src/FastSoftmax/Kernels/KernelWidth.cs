@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace FastSoftmax.Kernels;
@@ -102,6 +103,40 @@ internal static class Dispatch
                 break;
         }
     }
+
+    /// <summary>
+    /// Runs <typeparamref name="TRow"/> on one row that fits one masked register of the given width and
+    /// returns true; false (nothing done) where the width cannot hold the row that way. The pointers and
+    /// the length travel in registers: a lone short row costs little more than its arithmetic.
+    /// </summary>
+    public static bool TryOneShortRow<TRow, T>(ref T x, ref T destination, int n, T scale, KernelWidth width)
+        where TRow : IRowKernel<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        switch (width)
+        {
+            case KernelWidth.Vector512 when Simd512<T>.HasMaskedMemory && n <= Simd512<T>.Count:
+                OneShortRow<TRow, Simd512<T>, Vector512<T>, T>(ref x, ref destination, n, scale);
+                return true;
+            case KernelWidth.Vector256 when Simd256<T>.HasMaskedMemory && n <= Simd256<T>.Count:
+                OneShortRow<TRow, Simd256<T>, Vector256<T>, T>(ref x, ref destination, n, scale);
+                return true;
+            case KernelWidth.Vector128 when Simd128<T>.HasMaskedMemory && n <= Simd128<T>.Count:
+                OneShortRow<TRow, Simd128<T>, Vector128<T>, T>(ref x, ref destination, n, scale);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // Its own method per width, as EachRow.Run.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void OneShortRow<TRow, TS, TVec, T>(ref T x, ref T destination, int n, T scale)
+        where TRow : IRowKernel<T>
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        TRow.ShortRow<TS, TVec>(ref x, ref destination, n, TS.FirstLanes(n), scale);
 
     private static KernelWidth ReadCap() =>
         int.TryParse(Environment.GetEnvironmentVariable("FASTSOFTMAX_MAX_WIDTH"), out int bits) ? (KernelWidth)bits : KernelWidth.Vector512;

@@ -77,7 +77,7 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
     /// <summary>Float rows of 2-16 classes where Vector512 is allowed: 16 at a time, transposed, through one call (<see cref="SoftmaxBlocks"/>).</summary>
     public static unsafe int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
         where TVec : struct =>
-        typeof(T) == typeof(float) && args.Wide
+        typeof(T) == typeof(float) && args.Wide && args.Rows >= SoftmaxBlocks.Rows
             ? SoftmaxBlocks.Run((float*)args.X, (float*)args.Destination, args.Rows, args.RowLength, float.CreateTruncating(args.Scale))
             : 0;
 }
