@@ -57,6 +57,42 @@ internal static class RowPasses
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        // Every x at or below floor = max + (cutoff + 3)/scale has exp(scale·(x − max)) = +0. Where
+        // the floor comes out that way after its rounding (all but rows with a max near T's precision
+        // limit for the scale), clamping x to it keeps scale·(x − max) finite and within exp's range,
+        // −∞ included, so neither the difference nor its error needs a clamp of its own: two or three
+        // operations fewer a register.
+        T floor = max + ((ExpConstants<T>.Cutoff + T.CreateTruncating(3)) / scale);
+        double gap = (double.CreateTruncating(floor) - double.CreateTruncating(max)) * double.CreateTruncating(scale);
+        return gap >= double.CreateTruncating(ExpConstants<T>.Cutoff) && gap <= double.CreateTruncating(ExpConstants<T>.ZeroBelow)
+            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true)
+            : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact);
+    }
+
+    /// <summary>exp(scale·(x − max)) for one register of the sum pass: x clamped to the floor where there is one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Term<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, TVec floor, bool aboveFloor)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        aboveFloor
+            ? ExpOfScaledDifference<TS, TVec, T>(TS.Max(floor, x), negatedMax, scale, scaled, bounded: true) // operand order keeps a NaN x
+            : ExpOfScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded: false);
+
+    // The rare rows without a floor, out of line so the common loop keeps the JIT's inlining budget.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (double Hi, double Lo) ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         nuint c = (nuint)TS.Count;
         TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale);
         bool scaled = scale != T.One;
@@ -66,8 +102,8 @@ internal static class RowPasses
         nuint i = 0;
         for (; i + (2 * c) <= n; i += 2 * c)
         {
-            TVec e0 = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled);
-            TVec e1 = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i + c), negatedMax, scaleV, scaled);
+            TVec e0 = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor);
+            TVec e1 = Term<TS, TVec, T>(TS.Load(ref x, i + c), negatedMax, scaleV, scaled, floor, aboveFloor);
             if (store)
             {
                 TS.Store(e0, ref destination, i);
@@ -80,7 +116,7 @@ internal static class RowPasses
 
         if (i + c <= n)
         {
-            TVec e = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled);
+            TVec e = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor);
             if (store)
             {
                 TS.Store(e, ref destination, i);
@@ -92,7 +128,7 @@ internal static class RowPasses
 
         if (i < n)
         {
-            TVec e = ExpOfScaledDifference<TS, TVec, T>(last, negatedMax, scaleV, scaled);
+            TVec e = Term<TS, TVec, T>(last, negatedMax, scaleV, scaled, floor, aboveFloor);
             if (store)
             {
                 TS.Store(e, ref destination, n - c);
@@ -280,16 +316,24 @@ internal static class RowPasses
         return TS.Subtract(scaled ? TS.MultiplyAdd(scale, d, negatedLogHi) : TS.Add(d, negatedLogHi), logLo);
     }
 
-    /// <summary>exp(scale·(x − max)) for one register, x − max carried exactly.</summary>
+    /// <summary>
+    /// exp(scale·(x − max)) for one register, x − max carried exactly. <paramref name="bounded"/> says
+    /// that scale·(x − max) is already within [cutoff, 0] or NaN (x clamped to a floor), so it needs
+    /// no clamps.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec ExpOfScaledDifference<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled)
+    public static TVec ExpOfScaledDifference<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, bool bounded = false)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled);
-        // Below the cutoff exp() rounds to 0; clamping also maps −∞ there. Operand order keeps a NaN hi.
-        hi = TS.Max(TS.Create(ExpConstants<T>.Cutoff), hi);
+        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded);
+        if (!bounded)
+        {
+            // Below the cutoff exp() rounds to 0; clamping also maps −∞ there. Operand order keeps a NaN hi.
+            hi = TS.Max(TS.Create(ExpConstants<T>.Cutoff), hi);
+        }
+
         return ExpNonPositive.Compute<TS, TVec, T>(hi, lo);
     }
 
@@ -297,7 +341,7 @@ internal static class RowPasses
     /// scale·(x − max) as hi + lo exactly (to within lo's own rounding) wherever |hi| is below 2^24.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (TVec Hi, TVec Lo) ScaledDifference<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled)
+    private static (TVec Hi, TVec Lo) ScaledDifference<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, bool bounded)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -311,9 +355,10 @@ internal static class RowPasses
             d = hi;
         }
 
-        // Bounded to [-1, 1]: NaN (from ±∞) and huge errors (from differences far past the exp cutoff,
-        // where they are below the output's precision anyway) must not move the clamped exp argument.
-        return (d, TS.Min(TS.Max(e, TS.Create(-T.One)), TS.Create(T.One)));
+        // Unless bounded, lo is held to [-1, 1]: NaN (from ±∞) and huge errors (from differences far
+        // past the exp cutoff, where they are below the output's precision anyway) must not move the
+        // clamped exp argument.
+        return (d, bounded ? e : TS.Min(TS.Max(e, TS.Create(-T.One)), TS.Create(T.One)));
     }
 
     /// <summary>

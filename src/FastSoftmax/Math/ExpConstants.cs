@@ -13,6 +13,9 @@ internal static class ExpConstants<T>
     /// </summary>
     public static readonly T Cutoff = typeof(T) == typeof(float) ? T.CreateTruncating(-110.0) : T.CreateTruncating(-760.0);
 
+    /// <summary>At or below this, exp() rounds to +0 (float: e^-104 &lt; 2^-150; double: e^-746 &lt; 2^-1075).</summary>
+    public static readonly T ZeroBelow = typeof(T) == typeof(float) ? T.CreateTruncating(-104.0) : T.CreateTruncating(-746.0);
+
     /// <summary>Below this exponent 2^n is subnormal.</summary>
     public static readonly T MinNormalExponent = typeof(T) == typeof(float) ? T.CreateTruncating(-126.0) : T.CreateTruncating(-1022.0);
 
