@@ -48,8 +48,8 @@ def report(path):
     baseline = next((r['Method'] for r in data if r.get('Baseline', '').lower() == 'true'), methods[0])
     print(f'### {name}\n')
     print(f'Elements per ns (higher is better); in brackets, speed relative to {baseline} in the same run.\n')
-    ours = next((m for m in methods if m.startswith('Fast')), methods[-1])
-    print(f'| {key} | ' + ' | '.join(methods) + f' | allocated by {ours} |')
+    ours = [m for m in methods if m.startswith('Fast')] or methods[-1:]
+    print(f'| {key} | ' + ' | '.join(methods) + f" | allocated by {' / '.join(ours)} |")
     print('|---|' + '---|' * (len(methods) + 1))
     for size in dict.fromkeys(r[key] for r in data):
         rows = {r['Method']: r for r in data if r[key] == size}
@@ -58,7 +58,7 @@ def report(path):
         for m in methods:
             t = nanoseconds(rows[m]['Mean'])
             cells.append(f'{elements(rows[m]) / t:.2f} ({base / t:.2f}x)')
-        print(f'| {size} | ' + ' | '.join(cells) + f" | {rows[ours].get('Allocated', '-')} |")
+        print(f'| {size} | ' + ' | '.join(cells) + f" | {' / '.join(rows[m].get('Allocated', '-') for m in ours)} |")
     print()
 
 

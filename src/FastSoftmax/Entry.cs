@@ -11,11 +11,16 @@ namespace FastSoftmax;
 /// </summary>
 internal static class Entry
 {
-    public static void Rows<TKernel, T>(ReadOnlySpan<T> x, Span<T> destination, int rowLength, T scale, KernelWidth limit = KernelWidth.Vector512)
+    public static void Rows<TKernel, T>(ReadOnlySpan<T> x, Span<T> destination, int rowLength, T scale, KernelWidth limit = KernelWidth.Vector512, int maxDegreeOfParallelism = 1)
         where TKernel : IRowKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowLength);
+        if (maxDegreeOfParallelism is 0 or < -1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "maxDegreeOfParallelism must be -1 (every processor) or at least 1.");
+        }
+
         if (!T.IsFinite(scale) || scale <= T.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be finite and greater than zero.");
@@ -59,7 +64,11 @@ internal static class Entry
             fixed (T* px = x, pd = destination)
             {
                 var args = new ForwardArgs<T>(px, pd, rows, rowLength, scale, Dispatch.AllowsVector512<T>(limit));
-                Dispatch.Run<EachRow<TKernel, T>, ForwardArgs<T>, T>(in args, width);
+                int threads = maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount);
+                if (threads == 1 || !RowChunks<TKernel, T>.TryRun(in args, width, threads))
+                {
+                    Dispatch.Run<EachRow<TKernel, T>, ForwardArgs<T>, T>(in args, width);
+                }
             }
         }
     }

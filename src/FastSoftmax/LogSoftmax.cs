@@ -31,18 +31,19 @@ public static class LogSoftmax
     /// <param name="destination">Receives the log-probabilities; the same length as x; may be x itself.</param>
     /// <param name="rowLength">Elements per row (classes).</param>
     /// <param name="scale">Multiplies every logit (1/temperature); fused into the kernel.</param>
-    /// <exception cref="ArgumentOutOfRangeException">rowLength ≤ 0, or scale is not finite and positive.</exception>
+    /// <param name="maxDegreeOfParallelism">Threads the rows may be split across, this one included: 1 (the default) keeps the call on this thread and allocation-free; −1 means every processor. A batch of fewer than 65,536 elements stays on this thread. The result is the same bit for bit; a split call allocates the one work item it hands the thread pool.</param>
+    /// <exception cref="ArgumentOutOfRangeException">rowLength ≤ 0, scale is not finite and positive, or maxDegreeOfParallelism is 0 or below −1.</exception>
     /// <exception cref="ArgumentException">x.Length is not a multiple of rowLength, destination's length differs from x's, or destination partially overlaps x.</exception>
-    public static void Forward(ReadOnlySpan<float> x, Span<float> destination, int rowLength, float scale = 1f) =>
-        Entry.Rows<LogSoftmaxRow<float>, float>(x, destination, rowLength, scale);
+    public static void Forward(ReadOnlySpan<float> x, Span<float> destination, int rowLength, float scale = 1f, int maxDegreeOfParallelism = 1) =>
+        Entry.Rows<LogSoftmaxRow<float>, float>(x, destination, rowLength, scale, maxDegreeOfParallelism: maxDegreeOfParallelism);
 
     /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float})"/>
     public static void Forward(ReadOnlySpan<double> x, Span<double> destination) =>
         Entry.SingleRow<LogSoftmaxRow<double>, double>(x, destination);
 
-    /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, int, float)"/>
-    public static void Forward(ReadOnlySpan<double> x, Span<double> destination, int rowLength, double scale = 1d) =>
-        Entry.Rows<LogSoftmaxRow<double>, double>(x, destination, rowLength, scale);
+    /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, int, float, int)"/>
+    public static void Forward(ReadOnlySpan<double> x, Span<double> destination, int rowLength, double scale = 1d, int maxDegreeOfParallelism = 1) =>
+        Entry.Rows<LogSoftmaxRow<double>, double>(x, destination, rowLength, scale, maxDegreeOfParallelism: maxDegreeOfParallelism);
 
     /// <summary>Computes dx = dy − exp(y)·Σ dy, the gradient through log-softmax given its output y = log-softmax(x) and the upstream gradient dy.</summary>
     /// <param name="y">The forward output.</param>

@@ -28,15 +28,16 @@ public static class LogSumExp
     /// <param name="destination">Receives one value per row: its length must be x.Length / rowLength. Must not overlap x.</param>
     /// <param name="rowLength">Elements per row.</param>
     /// <param name="scale">Multiplies every value inside the exponent (1/temperature).</param>
-    /// <exception cref="ArgumentOutOfRangeException">rowLength ≤ 0, or scale is not finite and positive.</exception>
+    /// <param name="maxDegreeOfParallelism">Threads the rows may be split across, this one included: 1 (the default) keeps the call on this thread and allocation-free; −1 means every processor. A batch of fewer than 65,536 elements stays on this thread. The result is the same bit for bit; a split call allocates the one work item it hands the thread pool.</param>
+    /// <exception cref="ArgumentOutOfRangeException">rowLength ≤ 0, scale is not finite and positive, or maxDegreeOfParallelism is 0 or below −1.</exception>
     /// <exception cref="ArgumentException">x.Length is not a multiple of rowLength, destination's length is not the row count, or destination overlaps x.</exception>
-    public static void Compute(ReadOnlySpan<float> x, Span<float> destination, int rowLength, float scale = 1f) =>
-        Entry.Rows<LogSumExpRow<float>, float>(x, destination, rowLength, scale);
+    public static void Compute(ReadOnlySpan<float> x, Span<float> destination, int rowLength, float scale = 1f, int maxDegreeOfParallelism = 1) =>
+        Entry.Rows<LogSumExpRow<float>, float>(x, destination, rowLength, scale, maxDegreeOfParallelism: maxDegreeOfParallelism);
 
     /// <inheritdoc cref="Compute(ReadOnlySpan{float})"/>
     public static double Compute(ReadOnlySpan<double> x) => Entry.LogSumExp(x);
 
-    /// <inheritdoc cref="Compute(ReadOnlySpan{float}, Span{float}, int, float)"/>
-    public static void Compute(ReadOnlySpan<double> x, Span<double> destination, int rowLength, double scale = 1d) =>
-        Entry.Rows<LogSumExpRow<double>, double>(x, destination, rowLength, scale);
+    /// <inheritdoc cref="Compute(ReadOnlySpan{float}, Span{float}, int, float, int)"/>
+    public static void Compute(ReadOnlySpan<double> x, Span<double> destination, int rowLength, double scale = 1d, int maxDegreeOfParallelism = 1) =>
+        Entry.Rows<LogSumExpRow<double>, double>(x, destination, rowLength, scale, maxDegreeOfParallelism: maxDegreeOfParallelism);
 }

@@ -34,6 +34,17 @@ public class BadInputTests
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    [InlineData(int.MinValue)]
+    public void Degree_of_parallelism_other_than_minus_one_or_positive_throws(int threads)
+    {
+        AssertThrowsWithoutWriting("maxDegreeOfParallelism", (x, d) => Softmax.Forward(x, d, 4, maxDegreeOfParallelism: threads), 12, 12);
+        AssertThrowsWithoutWriting("maxDegreeOfParallelism", (x, d) => LogSoftmax.Forward(x, d, 4, maxDegreeOfParallelism: threads), 12, 12);
+        AssertThrowsWithoutWriting("maxDegreeOfParallelism", (x, d) => LogSumExp.Compute(x, d, 4, maxDegreeOfParallelism: threads), 12, 3);
+    }
+
+    [Theory]
     [InlineData(11)]
     [InlineData(13)]
     [InlineData(0)]
