@@ -11,6 +11,9 @@ namespace FastSoftmax.Kernels;
 /// (<see cref="SoftmaxRow{T}.ShortRow"/>, on the register it picks: 4, 8 or 16 lanes) and sums in that
 /// register's order, so the results are the same bit for bit: a batch equals its rows computed alone.
 /// </summary>
+// Its 1 KB blocks need no zeroing: every lane is written before it is read (zeroing them was 5 % of
+// a 10-class batch's samples).
+[SkipLocalsInit]
 internal static class SoftmaxBlocks
 {
     public const int Rows = 16;
