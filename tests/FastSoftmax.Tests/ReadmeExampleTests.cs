@@ -23,6 +23,11 @@ public class ReadmeExampleTests
         Softmax.Forward(logits, p, rowLength: 3, scale: 1 / 0.7f);
         Assert.Equal(1f, p[0]);
 
+        float[] tokenLogits = new float[64 * 32_000];
+        float[] tokenProbabilities = new float[tokenLogits.Length];
+        Softmax.Forward(tokenLogits, tokenProbabilities, rowLength: 32_000, maxDegreeOfParallelism: -1);
+        Assert.All(tokenProbabilities, v => Assert.Equal(1f / 32_000, v));
+
         int[] labels = [3, 0, 9, 1];
         float[] grad = new float[batch.Length];
         float loss = CrossEntropy.LossAndGradient(batch, labels, grad, classes: 10, labelSmoothing: 0.1f);
