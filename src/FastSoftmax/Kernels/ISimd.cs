@@ -56,6 +56,15 @@ internal interface ISimd<TVec, T>
     /// <summary>Writes the lanes of <paramref name="mask"/> only.</summary>
     static abstract void StoreFirst(TVec value, ref T destination, TVec mask);
 
+    /// <summary>
+    /// A row of n elements (n in [1, Count], <paramref name="mask"/> its first n lanes): the row in the
+    /// first n lanes, its first element in the others, reading only the row's own n elements.
+    /// </summary>
+    static abstract TVec LoadRow(ref T source, int n, TVec mask);
+
+    /// <summary>The first n lanes into the row of n elements, writing only those (the inverse of <see cref="LoadRow"/>).</summary>
+    static abstract void StoreRow(TVec value, ref T destination, int n, TVec mask);
+
     /// <summary>A mask of the lanes where a equals b.</summary>
     static abstract TVec Equal(TVec a, TVec b);
 

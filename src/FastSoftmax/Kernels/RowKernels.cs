@@ -64,14 +64,14 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        if (!ShortRows.TryExp<TS, TVec, T>(ref x, mask, scale, out _, out _, out TVec e))
+        if (!ShortRows.TryExp<TS, TVec, T>(ref x, n, mask, scale, out _, out _, out TVec e))
         {
             SpecialRows.Softmax(ref x, ref destination, (nuint)n);
             return;
         }
 
         (double hi, double lo) = RowPasses.SumAcross<TS, TVec, T>(e, default, exact: false);
-        TS.StoreFirst(TS.Multiply(e, TS.Create(T.CreateTruncating(1.0 / (hi + lo)))), ref destination, mask);
+        TS.StoreRow(TS.Multiply(e, TS.Create(T.CreateTruncating(1.0 / (hi + lo)))), ref destination, n, mask);
     }
 
     /// <summary>Float rows of 2-16 classes where Vector512 is allowed: 16 at a time, transposed, through one call (<see cref="SoftmaxBlocks"/>).</summary>
@@ -111,7 +111,7 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        if (!ShortRows.TryExp<TS, TVec, T>(ref x, mask, scale, out TVec v, out T max, out TVec e))
+        if (!ShortRows.TryExp<TS, TVec, T>(ref x, n, mask, scale, out TVec v, out T max, out TVec e))
         {
             SpecialRows.LogSoftmax(ref x, ref destination, (nuint)n);
             return;
@@ -120,7 +120,7 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
         (double hi, double lo) = ShortRows.ExactSum<TS, TVec, T>(v, max, e, mask);
         (T logHi, T logLo) = LogOfSum.Split<T>(hi, lo);
         TVec y = RowPasses.LogOfRatio<TS, TVec, T>(v, TS.Create(-max), TS.Create(scale), scale != T.One, TS.Create(-logHi), TS.Create(logLo));
-        TS.StoreFirst(y, ref destination, mask);
+        TS.StoreRow(y, ref destination, n, mask);
     }
 }
 
@@ -151,7 +151,7 @@ internal readonly struct LogSumExpRow<T> : IRowKernel<T>
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        if (!ShortRows.TryExp<TS, TVec, T>(ref x, mask, scale, out TVec v, out T max, out TVec e))
+        if (!ShortRows.TryExp<TS, TVec, T>(ref x, n, mask, scale, out TVec v, out T max, out TVec e))
         {
             destination = SpecialRows.LogSumExp(ref x, (nuint)n);
             return;
@@ -172,12 +172,12 @@ internal static class ShortRows
     /// (which costs a microcode assist on x86, every row: 6x slower, measured).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryExp<TS, TVec, T>(ref T x, TVec mask, T scale, out TVec v, out T max, out TVec e)
+    public static bool TryExp<TS, TVec, T>(ref T x, int n, TVec mask, T scale, out TVec v, out T max, out TVec e)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        v = TS.LoadFirst(ref x, mask, x);
+        v = TS.LoadRow(ref x, n, mask);
         max = TS.MaxAcross(v);
         if (!T.IsFinite(max))
         {

@@ -137,6 +137,12 @@ internal readonly unsafe struct Simd128<T> : ISimd<Vector128<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> LoadRow(ref T source, int n, Vector128<T> mask) => LoadFirst(ref source, mask, source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreRow(Vector128<T> value, ref T destination, int n, Vector128<T> mask) => StoreFirst(value, ref destination, mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Equal(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -120,6 +120,12 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LoadRow(ref T source, int n, Vector256<T> mask) => LoadFirst(ref source, mask, source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreRow(Vector256<T> value, ref T destination, int n, Vector256<T> mask) => StoreFirst(value, ref destination, mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Equal(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

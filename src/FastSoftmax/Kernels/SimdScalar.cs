@@ -56,6 +56,12 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreFirst(T value, ref T destination, T mask) => destination = value;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T LoadRow(ref T source, int n, T mask) => LoadFirst(ref source, mask, source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreRow(T value, ref T destination, int n, T mask) => StoreFirst(value, ref destination, mask);
+
     // A scalar mask is 1 (set) or 0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Equal(T a, T b) => a == b ? T.One : T.Zero;
