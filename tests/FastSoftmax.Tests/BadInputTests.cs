@@ -74,6 +74,29 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Single_vector_calls_throw_on_every_partial_overlap_and_allow_neighbours()
+    {
+        foreach (int length in new[] { 3, 10, 16, 40 })
+        {
+            for (int shift = -length; shift <= length; shift++)
+            {
+                float[] buffer = new float[3 * length];
+                Array.Fill(buffer, Sentinel);
+                int start = length, to = length + shift;
+                if (shift == 0 || Math.Abs(shift) == length)
+                {
+                    Softmax.Forward(buffer.AsSpan(start, length), buffer.AsSpan(to, length)); // in place, or side by side
+                    continue;
+                }
+
+                Assert.Equal("destination", Assert.Throws<ArgumentException>(() => Softmax.Forward(buffer.AsSpan(start, length), buffer.AsSpan(to, length))).ParamName);
+                Assert.Equal("destination", Assert.Throws<ArgumentException>(() => LogSoftmax.Forward(buffer.AsSpan(start, length), buffer.AsSpan(to, length))).ParamName);
+                Assert.All(buffer, v => Assert.Equal(Sentinel, v));
+            }
+        }
+    }
+
+    [Fact]
     public void Double_overloads_validate_the_same_way()
     {
         double[] x = new double[12], d = new double[12];

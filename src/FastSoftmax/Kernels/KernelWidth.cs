@@ -54,6 +54,7 @@ internal static class Dispatch
     /// For kernels that hold a row shorter than a register in one masked register: the narrowest width
     /// whose register holds the whole row, where it can mask; otherwise as <see cref="Choose"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static KernelWidth ChooseForShortRows<T>(int rowLength, KernelWidth limit = KernelWidth.Vector512)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -109,6 +110,7 @@ internal static class Dispatch
     /// returns true; false (nothing done) where the width cannot hold the row that way. The pointers and
     /// the length travel in registers: a lone short row costs little more than its arithmetic.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryOneShortRow<TRow, T>(ref T x, ref T destination, int n, T scale, KernelWidth width)
         where TRow : IRowKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
