@@ -84,7 +84,8 @@ internal readonly struct EachRow<TRow, T> : IWidthKernel<ForwardArgs<T>, T>
                 ref *(args.X + ((nint)r * args.RowLength)),
                 ref *(args.Destination + ((nint)r * stride)),
                 (nuint)args.RowLength,
-                args.Scale);
+                args.Scale,
+                r + 1 < args.Rows ? (nuint)args.RowLength : 0);
         }
     }
 }

@@ -11,7 +11,8 @@ internal interface IRowKernel<T>
     /// <summary>Elements written per row: the row length, or 1 for a reduction.</summary>
     static abstract int OutputsPerRow(int rowLength);
 
-    static abstract void Row<TS, TVec>(ref T x, ref T destination, nuint n, T scale)
+    /// <summary>One row of n ≥ <c>TS.Count</c> elements; <paramref name="nextRow"/>, where not 0, is how far ahead the next row of x starts (to prefetch it).</summary>
+    static abstract void Row<TS, TVec>(ref T x, ref T destination, nuint n, T scale, nuint nextRow)
         where TS : ISimd<TVec, T>
         where TVec : struct;
 
@@ -38,7 +39,7 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
     public static int OutputsPerRow(int rowLength) => rowLength;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Row<TS, TVec>(ref T x, ref T destination, nuint n, T scale)
+    public static void Row<TS, TVec>(ref T x, ref T destination, nuint n, T scale, nuint nextRow)
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
@@ -55,7 +56,7 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
             return;
         }
 
-        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store: true, exact: false);
+        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store: true, exact: false, nextRow);
         RowPasses.Scale<TS, TVec, T>(ref destination, n, T.CreateTruncating(1.0 / (hi + lo)));
     }
 
@@ -89,7 +90,7 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
     public static int OutputsPerRow(int rowLength) => rowLength;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Row<TS, TVec>(ref T x, ref T destination, nuint n, T scale)
+    public static void Row<TS, TVec>(ref T x, ref T destination, nuint n, T scale, nuint nextRow)
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
@@ -101,7 +102,7 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
         }
 
         // The sum pass stores nothing: destination may be x, which the last pass reads again.
-        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false, exact: true);
+        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false, exact: true, nextRow);
         (T logHi, T logLo) = LogOfSum.Split<T>(hi, lo);
         RowPasses.SubtractMaxAndLogSum<TS, TVec, T>(ref x, ref destination, n, max, scale, logHi, logLo);
     }
@@ -131,7 +132,7 @@ internal readonly struct LogSumExpRow<T> : IRowKernel<T>
     public static int OutputsPerRow(int rowLength) => 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Row<TS, TVec>(ref T x, ref T destination, nuint n, T scale)
+    public static void Row<TS, TVec>(ref T x, ref T destination, nuint n, T scale, nuint nextRow)
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
@@ -142,7 +143,7 @@ internal readonly struct LogSumExpRow<T> : IRowKernel<T>
             return;
         }
 
-        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false, exact: true);
+        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false, exact: true, nextRow);
         destination = LogOfSum.AddScaledMax(hi, lo, max, scale);
     }
 

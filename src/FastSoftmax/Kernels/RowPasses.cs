@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace FastSoftmax.Kernels;
 
@@ -52,7 +53,7 @@ internal static class RowPasses
     /// is the relative accuracy of Σ − 1, which a reciprocal does not need.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact)
+    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -65,7 +66,7 @@ internal static class RowPasses
         T floor = max + ((ExpConstants<T>.Cutoff + T.CreateTruncating(3)) / scale);
         double gap = (double.CreateTruncating(floor) - double.CreateTruncating(max)) * double.CreateTruncating(scale);
         return gap >= double.CreateTruncating(ExpConstants<T>.Cutoff) && gap <= double.CreateTruncating(ExpConstants<T>.ZeroBelow)
-            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true)
+            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead)
             : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact);
     }
 
@@ -85,10 +86,10 @@ internal static class RowPasses
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false);
+        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false, prefetchAhead: 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor)
+    private static unsafe (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor, nuint prefetchAhead)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -102,6 +103,13 @@ internal static class RowPasses
         nuint i = 0;
         for (; i + (2 * c) <= n; i += 2 * c)
         {
+            if (prefetchAhead != 0 && Sse.IsSupported)
+            {
+                // The next row into L2 while this one computes: its max pass would otherwise wait on memory.
+                Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref x, i + prefetchAhead)));
+                Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref x, i + prefetchAhead + c)));
+            }
+
             TVec e0 = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor);
             TVec e1 = Term<TS, TVec, T>(TS.Load(ref x, i + c), negatedMax, scaleV, scaled, floor, aboveFloor);
             if (store)
