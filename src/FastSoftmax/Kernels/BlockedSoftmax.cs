@@ -73,7 +73,7 @@ internal static class BlockedSoftmax
                 continue;
             }
 
-            (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref xb, ref Unsafe.Add(ref destination, start), length, m, scale, store: true, exact: false);
+            (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref xb, ref Unsafe.Add(ref destination, start), length, m, scale, store: true, exact: false, b + 1 < blocks ? blockLength : 0);
             if (m > rowMax)
             {
                 double f = Factor(rowMax, m, scale);
