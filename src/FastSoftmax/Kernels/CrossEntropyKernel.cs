@@ -126,9 +126,10 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         // Read before the exp pass, which may overwrite z with the gradient.
         T labelLogit = soft ? T.Zero : Unsafe.Add(ref z, label);
         ref T g = ref a.Gradient == null ? ref Unsafe.NullRef<T>() : ref *(a.Gradient + offset);
+        nuint nextRow = r + 1 < a.Rows ? n : 0;
         (double hi, double lo) = a.Gradient == null
-            ? RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref z, ref z, n, max, T.One, store: false, exact: true)
-            : RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref z, ref g, n, max, T.One, store: true, exact: true);
+            ? RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref z, ref z, n, max, T.One, store: false, exact: true, nextRow)
+            : RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref z, ref g, n, max, T.One, store: true, exact: true, nextRow);
         var sums = new RowSums(hi, lo, max, weightedMass, weightedDifference);
         double loss = Loss(in a, in sums, labelLogit, label);
         if (a.Gradient != null)
