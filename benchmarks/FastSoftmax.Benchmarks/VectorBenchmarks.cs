@@ -89,3 +89,43 @@ public class DoubleSoftmax
     [Benchmark]
     public void FastSoftmaxDouble() => Softmax.Forward(_xd, _yd);
 }
+
+/// <summary>
+/// Softmax of one vector after the process has run every implementation at n = 10 and 100 (the
+/// issue's "after mixed sizes"): the tiered JIT then compiles each with the small sizes' profile, which
+/// ../shared/ANCHORS.md saw cost TensorPrimitives.SoftMax 2.6x at n = 128,256. Compare with VectorSoftmax.
+/// </summary>
+[MemoryDiagnoser]
+public class VectorSoftmaxAfterMixedSizes
+{
+    private float[] _x = [], _y = [];
+
+    [Params(4_096, 128_256)]
+    public int N { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _x = Data.Logits(N);
+        _y = new float[N];
+        foreach (int small in new[] { 10, 100 })
+        {
+            float[] x = Data.Logits(small), y = new float[small];
+            for (int i = 0; i < 20_000; i++) // past the JIT's call counts and its profile collection
+            {
+                TensorPrimitives.SoftMax(x, y);
+                Peers.ComposedSoftmax(x, y);
+                Softmax.Forward(x, y);
+            }
+        }
+    }
+
+    [Benchmark(Baseline = true)]
+    public void TensorPrimitivesSoftMax() => TensorPrimitives.SoftMax(_x, _y);
+
+    [Benchmark]
+    public void ComposedTensorPrimitives() => Peers.ComposedSoftmax(_x, _y);
+
+    [Benchmark]
+    public void FastSoftmax() => Softmax.Forward(_x, _y);
+}
