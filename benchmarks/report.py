@@ -40,6 +40,9 @@ def report(path):
         return
     name = path.rsplit('/', 1)[-1].split('-report')[0].split('.')[-1]
     key = 'N' if 'N' in data[0] else 'Shape' if 'Shape' in data[0] else None
+    if key is None and name not in FIXED:
+        print(f'{name}: no size to turn into elements/ns (the training fits), skipped', file=sys.stderr)
+        return
     if key is None:
         for r in data:
             r['N'] = str(FIXED[name])
