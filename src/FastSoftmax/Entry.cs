@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FastSoftmax.Kernels;
 
@@ -88,14 +87,12 @@ internal static class Entry
             throw new ArgumentException("destination.Length must equal x.Length.", nameof(destination));
         }
 
-        ref T x0 = ref MemoryMarshal.GetReference(x), d0 = ref MemoryMarshal.GetReference(destination);
-        nint offset = Unsafe.ByteOffset(ref x0, ref d0);
-        if (offset != 0 && Math.Abs(offset) < (nint)x.Length * Unsafe.SizeOf<T>())
+        if (x.Overlaps(destination, out int offset) && offset != 0)
         {
             throw new ArgumentException("destination may be exactly x (in place) but must not otherwise overlap it.", nameof(destination));
         }
 
-        if (x.IsEmpty || Dispatch.TryOneShortRow<TKernel, T>(ref x0, ref d0, x.Length, T.One, Dispatch.ChooseForShortRows<T>(x.Length, limit)))
+        if (x.IsEmpty || Dispatch.TryOneShortRow<TKernel, T>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(destination), x.Length, T.One, Dispatch.ChooseForShortRows<T>(x.Length, limit)))
         {
             return;
         }
