@@ -68,40 +68,50 @@ public class ShortRowTests
         }
     }
 
+    /// <summary>
+    /// 3 rows (no whole block), then 16: a whole transposed block in float, two in double (8 rows each),
+    /// the last ending at the margin; an ignored row among them and a computed last row.
+    /// </summary>
     [Theory]
     [InlineData(false, 0.0)]
     [InlineData(true, 0.0)]
     [InlineData(true, 0.1)]
     public void Short_cross_entropy_rows_read_and_write_nothing_outside_the_rows(bool weighted, double smoothing)
     {
+        CheckInsideRows<float>(weighted, smoothing);
+        CheckInsideRows<double>(weighted, smoothing);
+    }
+
+    private static void CheckInsideRows<T>(bool weighted, double smoothing)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         const int Margin = 24;
-        const float Sentinel = 12345f;
+        T sentinel = T.CreateTruncating(12345);
         var random = new Random(18);
-        foreach (KernelWidth width in Dispatch.Supported)
+        foreach ((int rows, KernelWidth width) in from r in new[] { 3, 16 } from w in Dispatch.Supported select (r, w))
         {
             for (int classes = 1; classes <= 17; classes++)
             {
-                const int Rows = 3;
-                float[] logits = Surrounded(Rows * classes, Margin, i => (float)(8 * ((2 * random.NextDouble()) - 1)));
-                float[] weights = Surrounded(classes, Margin, i => (float)(0.5 + random.NextDouble()));
-                int[] labels = [0, CrossEntropy.DefaultIgnoreIndex, classes - 1]; // the last row is a computed one, so its store meets the margin
-                float[] gradient = Enumerable.Repeat(Sentinel, (Rows * classes) + (2 * Margin)).ToArray();
-                ReadOnlySpan<float> w = weighted ? weights.AsSpan(Margin, classes) : default;
-                float loss = EntryCrossEntropy.Run<float>(
-                    logits.AsSpan(Margin, Rows * classes), labels, default, false, default, false, gradient.AsSpan(Margin, Rows * classes), true,
-                    classes, Reduction.Sum, w, CrossEntropy.DefaultIgnoreIndex, (float)smoothing, width);
-                var expectedGradient = new float[Rows * classes];
-                float expected = EntryCrossEntropy.Run<float>(
-                    logits.AsSpan(Margin, Rows * classes), labels, default, false, default, false, expectedGradient, true,
-                    classes, Reduction.Sum, w, CrossEntropy.DefaultIgnoreIndex, (float)smoothing, KernelWidth.Scalar);
+                T[] logits = Surrounded(rows * classes, Margin, i => T.CreateTruncating(8 * ((2 * random.NextDouble()) - 1)));
+                T[] weights = Surrounded(classes, Margin, i => T.CreateTruncating(0.5 + random.NextDouble()));
+                int[] labels = Enumerable.Range(0, rows).Select(r => r == 1 ? CrossEntropy.DefaultIgnoreIndex : r % classes).ToArray();
+                T[] gradient = Enumerable.Repeat(sentinel, (rows * classes) + (2 * Margin)).ToArray();
+                ReadOnlySpan<T> w = weighted ? weights.AsSpan(Margin, classes) : default;
+                T loss = EntryCrossEntropy.Run<T>(
+                    logits.AsSpan(Margin, rows * classes), labels, default, false, default, false, gradient.AsSpan(Margin, rows * classes), true,
+                    classes, Reduction.Sum, w, CrossEntropy.DefaultIgnoreIndex, T.CreateTruncating(smoothing), width);
+                var expectedGradient = new T[rows * classes];
+                T expected = EntryCrossEntropy.Run<T>(
+                    logits.AsSpan(Margin, rows * classes), labels, default, false, default, false, expectedGradient, true,
+                    classes, Reduction.Sum, w, CrossEntropy.DefaultIgnoreIndex, T.CreateTruncating(smoothing), KernelWidth.Scalar);
 
-                Assert.True(float.IsFinite(loss) && Ulp.Distance(loss, expected) <= 1, $"{width} classes={classes}: loss {loss:R}, scalar {expected:R}");
+                Assert.True(T.IsFinite(loss) && Ulp.Distance(loss, expected) <= 1, $"{typeof(T).Name} {width} {rows} x {classes}: loss {loss}, scalar {expected}");
                 for (int i = 0; i < gradient.Length; i++)
                 {
-                    bool inside = i >= Margin && i < Margin + (Rows * classes);
+                    bool inside = i >= Margin && i < Margin + (rows * classes);
                     Assert.True(
-                        inside ? float.IsFinite(gradient[i]) : gradient[i] == Sentinel,
-                        $"{width} classes={classes}: gradient buffer [{i - Margin}] = {gradient[i]}");
+                        inside ? T.IsFinite(gradient[i]) : gradient[i] == sentinel,
+                        $"{typeof(T).Name} {width} {rows} x {classes}: gradient buffer [{i - Margin}] = {gradient[i]}");
                 }
             }
         }

@@ -184,7 +184,7 @@ internal static class SoftmaxBlocks
         m[15] = r15;
     }
 
-    /// <summary>The 16 rows at destination = mᵀ (the inverse of <see cref="LoadTransposed"/>).</summary>
+    /// <summary>The 16 rows at destination = mᵀ (the inverse of <see cref="LoadTransposed(ref float, int, Vector512{float}, ref Block)"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void StoreTransposed(ref Block m, ref float destination, int classes, Vector512<float> mask)
     {
@@ -207,6 +207,127 @@ internal static class SoftmaxBlocks
         Simd512<float>.StoreFirst(r13, ref Unsafe.Add(ref destination, 13 * classes), mask);
         Simd512<float>.StoreFirst(r14, ref Unsafe.Add(ref destination, 14 * classes), mask);
         Simd512<float>.StoreFirst(r15, ref Unsafe.Add(ref destination, 15 * classes), mask);
+    }
+
+    /// <summary>
+    /// Eight double rows of 2 to 16 classes at x, transposed: m[8·j + r] = x[r·classes + j] (class j of
+    /// every row in one register). From 8 classes, as two 8 x 8 blocks, the first classes and the last,
+    /// overlapping: plain loads inside each row (masked ones cost Zen 4 twice as much on the way out).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void LoadTransposed(ref double x, int classes, ref double m)
+    {
+        if (classes < DoubleRows)
+        {
+            LoadTransposed8(ref x, classes, Simd512<double>.FirstLanes(classes), masked: true, ref m);
+            return;
+        }
+
+        LoadTransposed8(ref x, classes, default, masked: false, ref m);
+        int last = classes - DoubleRows;
+        LoadTransposed8(ref Unsafe.Add(ref x, last), classes, default, masked: false, ref Unsafe.Add(ref m, last * DoubleRows));
+    }
+
+    /// <summary>The eight rows at destination = mᵀ (the inverse of <see cref="LoadTransposed(ref double, int, ref double)"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void StoreTransposed(ref double m, ref double destination, int classes)
+    {
+        if (classes < DoubleRows)
+        {
+            StoreTransposed8(ref m, ref destination, classes, Simd512<double>.FirstLanes(classes), masked: true);
+            return;
+        }
+
+        StoreTransposed8(ref m, ref destination, classes, default, masked: false);
+        int last = classes - DoubleRows;
+        StoreTransposed8(ref Unsafe.Add(ref m, last * DoubleRows), ref Unsafe.Add(ref destination, last), classes, default, masked: false);
+    }
+
+    private const int DoubleRows = 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadTransposed8(ref double x, int stride, Vector512<double> mask, bool masked, ref double m)
+    {
+        Vector512<double> r0 = LoadRow8(ref x, mask, masked);
+        Vector512<double> r1 = LoadRow8(ref Unsafe.Add(ref x, stride), mask, masked);
+        Vector512<double> r2 = LoadRow8(ref Unsafe.Add(ref x, 2 * stride), mask, masked);
+        Vector512<double> r3 = LoadRow8(ref Unsafe.Add(ref x, 3 * stride), mask, masked);
+        Vector512<double> r4 = LoadRow8(ref Unsafe.Add(ref x, 4 * stride), mask, masked);
+        Vector512<double> r5 = LoadRow8(ref Unsafe.Add(ref x, 5 * stride), mask, masked);
+        Vector512<double> r6 = LoadRow8(ref Unsafe.Add(ref x, 6 * stride), mask, masked);
+        Vector512<double> r7 = LoadRow8(ref Unsafe.Add(ref x, 7 * stride), mask, masked);
+        Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        r0.StoreUnsafe(ref m);
+        r1.StoreUnsafe(ref m, 8);
+        r2.StoreUnsafe(ref m, 16);
+        r3.StoreUnsafe(ref m, 24);
+        r4.StoreUnsafe(ref m, 32);
+        r5.StoreUnsafe(ref m, 40);
+        r6.StoreUnsafe(ref m, 48);
+        r7.StoreUnsafe(ref m, 56);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTransposed8(ref double m, ref double destination, int stride, Vector512<double> mask, bool masked)
+    {
+        Vector512<double> r0 = Vector512.LoadUnsafe(ref m), r1 = Vector512.LoadUnsafe(ref m, 8);
+        Vector512<double> r2 = Vector512.LoadUnsafe(ref m, 16), r3 = Vector512.LoadUnsafe(ref m, 24);
+        Vector512<double> r4 = Vector512.LoadUnsafe(ref m, 32), r5 = Vector512.LoadUnsafe(ref m, 40);
+        Vector512<double> r6 = Vector512.LoadUnsafe(ref m, 48), r7 = Vector512.LoadUnsafe(ref m, 56);
+        Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        StoreRow8(r0, ref destination, mask, masked);
+        StoreRow8(r1, ref Unsafe.Add(ref destination, stride), mask, masked);
+        StoreRow8(r2, ref Unsafe.Add(ref destination, 2 * stride), mask, masked);
+        StoreRow8(r3, ref Unsafe.Add(ref destination, 3 * stride), mask, masked);
+        StoreRow8(r4, ref Unsafe.Add(ref destination, 4 * stride), mask, masked);
+        StoreRow8(r5, ref Unsafe.Add(ref destination, 5 * stride), mask, masked);
+        StoreRow8(r6, ref Unsafe.Add(ref destination, 6 * stride), mask, masked);
+        StoreRow8(r7, ref Unsafe.Add(ref destination, 7 * stride), mask, masked);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> LoadRow8(ref double x, Vector512<double> mask, bool masked) =>
+        masked ? Simd512<double>.LoadFirst(ref x, mask, 0) : Vector512.LoadUnsafe(ref x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow8(Vector512<double> value, ref double destination, Vector512<double> mask, bool masked)
+    {
+        if (masked)
+        {
+            Simd512<double>.StoreFirst(value, ref destination, mask);
+        }
+        else
+        {
+            value.StoreUnsafe(ref destination);
+        }
+    }
+
+    /// <summary>
+    /// The 8 x 8 transpose of doubles: pairs of rows interleaved (vunpcklpd/vunpckhpd), then pairs of
+    /// 128-bit lanes gathered twice (vshuff64x2), 24 shuffles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose(
+        ref Vector512<double> r0, ref Vector512<double> r1, ref Vector512<double> r2, ref Vector512<double> r3,
+        ref Vector512<double> r4, ref Vector512<double> r5, ref Vector512<double> r6, ref Vector512<double> r7)
+    {
+        const byte Even = 0b10_00_10_00, Odd = 0b11_01_11_01; // lanes (0, 2) of a, then of b; (1, 3)
+        Vector512<double> t0 = Avx512F.UnpackLow(r0, r1), t1 = Avx512F.UnpackHigh(r0, r1);
+        Vector512<double> t2 = Avx512F.UnpackLow(r2, r3), t3 = Avx512F.UnpackHigh(r2, r3);
+        Vector512<double> t4 = Avx512F.UnpackLow(r4, r5), t5 = Avx512F.UnpackHigh(r4, r5);
+        Vector512<double> t6 = Avx512F.UnpackLow(r6, r7), t7 = Avx512F.UnpackHigh(r6, r7);
+        Vector512<double> u0 = Avx512F.Shuffle4x128(t0, t2, Even), u1 = Avx512F.Shuffle4x128(t0, t2, Odd);
+        Vector512<double> u2 = Avx512F.Shuffle4x128(t1, t3, Even), u3 = Avx512F.Shuffle4x128(t1, t3, Odd);
+        Vector512<double> u4 = Avx512F.Shuffle4x128(t4, t6, Even), u5 = Avx512F.Shuffle4x128(t4, t6, Odd);
+        Vector512<double> u6 = Avx512F.Shuffle4x128(t5, t7, Even), u7 = Avx512F.Shuffle4x128(t5, t7, Odd);
+        r0 = Avx512F.Shuffle4x128(u0, u4, Even);
+        r4 = Avx512F.Shuffle4x128(u0, u4, Odd);
+        r2 = Avx512F.Shuffle4x128(u1, u5, Even);
+        r6 = Avx512F.Shuffle4x128(u1, u5, Odd);
+        r1 = Avx512F.Shuffle4x128(u2, u6, Even);
+        r5 = Avx512F.Shuffle4x128(u2, u6, Odd);
+        r3 = Avx512F.Shuffle4x128(u3, u7, Even);
+        r7 = Avx512F.Shuffle4x128(u3, u7, Odd);
     }
 
     /// <summary>The 16 x 16 transpose on registers: four scales of block swaps, 32 pairs of vpermt2ps.</summary>

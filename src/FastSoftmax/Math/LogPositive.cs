@@ -5,17 +5,17 @@ using System.Runtime.CompilerServices;
 namespace FastSoftmax.Kernels;
 
 /// <summary>
-/// log(x) in double for a positive normal finite x, to a relative error below 2^-50, inline. The float
-/// kernels take one log per row (of the row's Σ exp); a call to Math.Log costs about 45 cycles of
-/// latency and spills every vector register, which is most of a short row's time.
+/// log(x) in double for a positive normal finite x, within an ulp (0.86 ulp worst seen; Math.Log's is
+/// 0.5), inline. The kernels take one log per row (of the row's Σ exp); a call to Math.Log costs about
+/// 45 cycles of latency and spills every vector register, which is most of a short row's time.
 /// </summary>
 /// <remarks>
 /// x = 2^k·m with m in [√½, √2); log x = k·ln 2 + log1p(f), f = m − 1 (exact), and
 /// log1p(f) = 2·atanh(s) = 2s + 2s³/3 + 2s⁵/5 + …, s = f / (2 + f), |s| ≤ 0.1716: the series through
-/// s¹⁹ leaves a relative error below 2^-55. Near x = 1 the result keeps its relative accuracy (f is
-/// exact and log1p(f) ≈ f). Plain multiplies and adds (no FMA), so every machine and every lane gives
-/// the same bits.
-/// Not used for double outputs, which need the last bits Math.Log gives.
+/// s¹⁹ leaves a relative error below 2^-55. As fdlibm's log, 2s is taken as f − (f²/2 − s·f²/2), so
+/// that the exact f leads and every rounded term is below a fifth of it (2s + s·R rounded, ~2 ulp).
+/// Near x = 1 the result keeps its relative accuracy. Plain multiplies and adds (no FMA), so every
+/// machine and every lane gives the same bits. The double rows of the general kernels keep Math.Log.
 /// </remarks>
 internal static class LogPositive
 {
@@ -35,8 +35,8 @@ internal static class LogPositive
         double p01 = (2.0 / 3) + ((2.0 / 5) * z), p23 = (2.0 / 7) + ((2.0 / 9) * z);
         double p45 = (2.0 / 11) + ((2.0 / 13) * z), p67 = (2.0 / 15) + ((2.0 / 17) * z);
         double p = (p01 + (p23 * z2)) + (((p45 + (p67 * z2)) + ((2.0 / 19) * z4)) * z4);
-        double log1p = (2 * s) + (s * z * p);
-        return (k * Ln2Hi) + ((k * Ln2Lo) + log1p);
+        double halfSquare = 0.5 * f * f;
+        return (k * Ln2Hi) - ((halfSquare - ((s * (halfSquare + (z * p))) + (k * Ln2Lo))) - f);
     }
 
     /// <summary>
@@ -58,11 +58,11 @@ internal static class LogPositive
         Vector<double> p01 = C(2.0 / 3) + (C(2.0 / 5) * z), p23 = C(2.0 / 7) + (C(2.0 / 9) * z);
         Vector<double> p45 = C(2.0 / 11) + (C(2.0 / 13) * z), p67 = C(2.0 / 15) + (C(2.0 / 17) * z);
         Vector<double> p = (p01 + (p23 * z2)) + (((p45 + (p67 * z2)) + (C(2.0 / 19) * z4)) * z4);
-        Vector<double> log1p = (C(2) * s) + (s * z * p);
+        Vector<double> halfSquare = C(0.5) * f * f;
 
         // k exactly as a double: 2^52 + (k + 2^11) has those low bits.
         Vector<double> kd = Vector.AsVectorDouble(kBiased + new Vector<ulong>(0x4330000000000000)) - C(4503599627370496.0 + 2048);
-        return (kd * C(Ln2Hi)) + ((kd * C(Ln2Lo)) + log1p);
+        return (kd * C(Ln2Hi)) - ((halfSquare - ((s * (halfSquare + (z * p))) + (kd * C(Ln2Lo)))) - f);
     }
 
     private static Vector<double> C(double value) => new(value);
