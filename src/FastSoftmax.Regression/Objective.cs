@@ -173,7 +173,8 @@ internal sealed class Objective
             for (int start = from; start < to; start += BlockRows)
             {
                 int rows = Math.Min(BlockRows, to - start);
-                Span<double> z = _logits.AsSpan(0, rows * c), g = _logitGradient.AsSpan(0, rows * c);
+                // The gradient goes straight to the padded buffer where there is no padding (10 classes).
+                Span<double> z = _logits.AsSpan(0, rows * c), g = (cp == c ? _paddedLogitGradient : _logitGradient).AsSpan(0, rows * c);
                 ReadOnlySpan<float> x = o._x.AsSpan(start * dp, rows * dp);
                 Products.Logits<TV, TVec>(x, o._w, b, z, rows, dp, c);
                 for (int i = 0; i < rows; i++)
@@ -182,7 +183,7 @@ internal sealed class Objective
                 }
 
                 loss += FastSoftmax.CrossEntropy.LossAndGradient(z, o._labels.AsSpan(start, rows), g, c, Reduction.Sum);
-                for (int i = 0; i < rows; i++)
+                for (int i = 0; cp != c && i < rows; i++)
                 {
                     g.Slice(i * c, c).CopyTo(_paddedLogitGradient.AsSpan(i * cp, c)); // padding columns stay 0
                 }

@@ -69,8 +69,12 @@ public class SoftmaxRegressionTests
     }
 
     // Central differences of the objective in double (h = 1e-6, error ~1e-9) against its analytic gradient.
+    // Classes padded to the products' tiles of five (2, 4, 6, 7) and not (10); a last tile of fewer rows;
+    // columns padded (33 features: 48 columns, a tile of 32 and one of 16 on AVX-512).
     [Theory]
     [InlineData(false, 5, 4, 30)]
+    [InlineData(false, 33, 10, 67)]
+    [InlineData(false, 16, 7, 5)]
     [InlineData(true, 5, 4, 30)]
     [InlineData(false, 9, 6, 150)]
     [InlineData(true, 3, 2, 70)]
