@@ -65,8 +65,12 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        double* tail = stackalloc double[(int)TailField.Count * TailLanes(TS.Count)];
-        T* scratch = stackalloc T[(((2 * MaxShortClasses) + 7) * TS.Count) + Vector<float>.Count]; // values, exps, seven lanes of per-row values, InDouble's over-read
+        // Both on cache lines, as SoftmaxBlocks' blocks (see SoftmaxBlocks.Aligned): the stack gives 16 bytes.
+        int tailBytes = (int)TailField.Count * TailLanes(TS.Count) * sizeof(double);
+        int scratchBytes = ((((2 * MaxShortClasses) + 7) * TS.Count) + Vector<float>.Count) * sizeof(T); // values, exps, seven lanes of per-row values, InDouble's over-read
+        byte* buffer = stackalloc byte[tailBytes + scratchBytes + 64];
+        double* tail = (double*)SoftmaxBlocks.Aligned(buffer);
+        T* scratch = (T*)((byte*)tail + tailBytes);
         for (int first = 0; first < a.Rows; first += TS.Count)
         {
             ShortRows<TS, TVec>(in a, first, Math.Min(TS.Count, a.Rows - first), scratch, tail, ref lossHi, ref lossLo);
