@@ -16,7 +16,11 @@ internal readonly unsafe struct Simd128<T> : ISimd<Vector128<T>, T>
 
     public static int Count => Vector128<T>.Count;
 
+#if NET9_0_OR_GREATER
+    private static Vector128<T> LaneIndices => Vector128<T>.Indices; // a JIT constant (see Simd512)
+#else
     private static readonly Vector128<T> LaneIndices = Lanes.Indices<Vector128<T>, T>();
+#endif
 
     public static bool HasFusedMultiplyAdd => Fma.IsSupported;
 

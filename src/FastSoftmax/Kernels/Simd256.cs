@@ -13,7 +13,11 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
 
     public static int Count => Vector256<T>.Count;
 
+#if NET9_0_OR_GREATER
+    private static Vector256<T> LaneIndices => Vector256<T>.Indices; // a JIT constant (see Simd512)
+#else
     private static readonly Vector256<T> LaneIndices = Lanes.Indices<Vector256<T>, T>();
+#endif
 
     public static bool HasFusedMultiplyAdd => Fma.IsSupported;
 

@@ -13,7 +13,14 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
 
     public static int Count => Vector512<T>.Count;
 
+#if NET9_0_OR_GREATER
+    // A constant to the JIT. As a static field of this generic type it cost a class-initialization
+    // helper call in the sum pass's tail, and around that call the JIT kept the pass's loop-carried
+    // accumulators in stack slots, stored and reloaded every iteration.
+    private static Vector512<T> LaneIndices => Vector512<T>.Indices;
+#else
     private static readonly Vector512<T> LaneIndices = Lanes.Indices<Vector512<T>, T>();
+#endif
 
     public static bool HasFusedMultiplyAdd => true;
 
