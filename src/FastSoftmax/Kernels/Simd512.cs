@@ -119,7 +119,8 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
             return LoadFirst(ref source, mask, source);
         }
 
-        Vector512<T> halves = Vector512.Create(Vector256.LoadUnsafe(ref source), Vector256.LoadUnsafe(ref source, (nuint)(n - half)));
+        // Not Vector512.Create(lower, upper): the JIT built that on a stack slot it loaded first.
+        Vector512<T> halves = Vector256.LoadUnsafe(ref source).ToVector512Unsafe().WithUpper(Vector256.LoadUnsafe(ref source, (nuint)(n - half)));
         return Permute(halves, RowLoadIndex[n - half]);
     }
 
