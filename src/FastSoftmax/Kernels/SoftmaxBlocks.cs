@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -87,7 +88,7 @@ internal static class SoftmaxBlocks
         // Per row, the order of the one-register path's SumAcross: widened to double, lanes j and j + w/2
         // added, w halving from the register's width (e.g. 16: t_j = e_j + e_(j+8), then t_j + t_(j+4), ...).
         int width = RegisterWidth(classes);
-        Vector512<double> sumLo = FoldedSum(ref m, width, upper: false, ref sums), sumHi = FoldedSum(ref m, width, upper: true, ref sums);
+        Vector512<double> sumLo = FoldedSum(ref m, width, classes, upper: false, ref sums), sumHi = FoldedSum(ref m, width, classes, upper: true, ref sums);
         Vector512<float> reciprocal = Vector512.Create(
             Avx512F.ConvertToVector256Single(Vector512<double>.One / sumLo),
             Avx512F.ConvertToVector256Single(Vector512<double>.One / sumHi));
@@ -103,20 +104,27 @@ internal static class SoftmaxBlocks
     private static int RegisterWidth(int classes) =>
         classes <= Vector128<float>.Count ? Vector128<float>.Count : classes <= Vector256<float>.Count ? Vector256<float>.Count : Vector512<float>.Count;
 
-    /// <summary>Σ_c e[c] in double for rows 0-7 (or 8-15), folded as a register of <paramref name="width"/> lanes is.</summary>
-    private static Vector512<double> FoldedSum(ref Block e, int width, bool upper, ref Sums t)
+    /// <summary>
+    /// Σ_c e[c] in double for rows 0-7 (or 8-15), folded as a register of <paramref name="width"/> lanes
+    /// is. The classes from <paramref name="classes"/> on are zeros, which leave every sum as it is
+    /// (all terms are ≥ +0): they are neither widened nor added.
+    /// </summary>
+    private static Vector512<double> FoldedSum(ref Block e, int width, int classes, bool upper, ref Sums t)
     {
-        for (int j = 0; j < width; j++)
+        for (int j = 0; j < classes; j++)
         {
             t[j] = upper ? Vector512.WidenUpper(e[j]) : Vector512.WidenLower(e[j]);
         }
 
+        int live = classes;
         for (int half = width / 2; half >= 1; half /= 2)
         {
-            for (int j = 0; j < half; j++)
+            for (int j = 0; j + half < live; j++)
             {
                 t[j] += t[j + half];
             }
+
+            live = Math.Min(live, half);
         }
 
         return t[0];
