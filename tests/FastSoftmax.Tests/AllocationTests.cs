@@ -14,8 +14,9 @@ public class AllocationTests
     [InlineData(Kernels.BlockedSoftmax.MinLength)]
     public void Kernel_calls_allocate_nothing(int rowLength)
     {
-        float[] xf = new float[4 * rowLength], yf = new float[4 * rowLength], lf = new float[4];
-        double[] xd = new double[4 * rowLength], yd = new double[4 * rowLength], ld = new double[4];
+        int rows = rowLength <= 16 ? 32 : 4; // short rows: two of the 16-row transposed blocks
+        float[] xf = new float[rows * rowLength], yf = new float[rows * rowLength], lf = new float[rows];
+        double[] xd = new double[rows * rowLength], yd = new double[rows * rowLength], ld = new double[rows];
         for (int i = 0; i < xf.Length; i++)
         {
             xd[i] = i % 13;

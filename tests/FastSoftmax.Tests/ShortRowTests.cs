@@ -117,12 +117,15 @@ public class ShortRowTests
         }
     }
 
-    // Batches of 2-16 classes run 16 rows at a time transposed (AVX-512); each row must come out as the
-    // one-register path computes it alone, bit for bit, special rows and a partial last block included.
+    // Batches of 2-16 classes run 16 rows at a time transposed (AVX-512), softmax and log-softmax; each
+    // row must come out as the one-register path computes it alone, bit for bit, special rows, rows with
+    // tied maxima and a partial last block included.
     [Theory]
-    [InlineData(1f)]
-    [InlineData(0.37f)]
-    public void Transposed_blocks_equal_rows_computed_one_by_one(float scale)
+    [InlineData(1f, false)]
+    [InlineData(0.37f, false)]
+    [InlineData(1f, true)]
+    [InlineData(0.37f, true)]
+    public void Transposed_blocks_equal_rows_computed_one_by_one(float scale, bool log)
     {
         var random = new Random(19);
         for (int classes = 2; classes <= 16; classes++)
@@ -134,30 +137,45 @@ public class ShortRowTests
                 x[i] = (float)(random.Next(4) == 0 ? -60 * random.NextDouble() : 8 * ((2 * random.NextDouble()) - 1));
             }
 
-            // Block 2 holds a NaN row, a +∞ row and a fully masked row; block 3 an entry past exp's underflow.
+            // Block 2 holds a NaN row, a +∞ row and a fully masked row; block 3 an entry past exp's
+            // underflow, a row with its max twice and a row of equal entries.
             x[(17 * classes) + 1] = float.NaN;
             x[(20 * classes) + 1] = float.PositiveInfinity;
             for (int j = 0; j < classes; j++)
             {
                 x[(22 * classes) + j] = float.NegativeInfinity;
+                x[(44 * classes) + j] = 3.25f;
             }
 
             x[(40 * classes) + 1] = -200f;
+            (x[42 * classes], x[(42 * classes) + classes - 1]) = (9.5f, 9.5f);
             float[] batched = new float[x.Length], inPlace = (float[])x.Clone();
-            Softmax.Forward(x, batched, classes, scale);
-            Softmax.Forward(inPlace, inPlace, classes, scale);
+            Forward(x, batched, classes, scale, log);
+            Forward(inPlace, inPlace, classes, scale, log);
             for (int r = 0; r < Rows; r++)
             {
                 float[] row = new float[classes];
-                Softmax.Forward(x.AsSpan(r * classes, classes), row, classes, scale);
+                Forward(x.AsSpan(r * classes, classes), row, classes, scale, log);
                 for (int j = 0; j < classes; j++)
                 {
                     int at = (r * classes) + j;
                     Assert.True(
                         BitConverter.SingleToInt32Bits(row[j]) == BitConverter.SingleToInt32Bits(batched[at]) && BitConverter.SingleToInt32Bits(row[j]) == BitConverter.SingleToInt32Bits(inPlace[at]),
-                        $"classes={classes} row {r} [{j}]: alone {row[j]:R}, batched {batched[at]:R}, in place {inPlace[at]:R}");
+                        $"log={log} classes={classes} row {r} [{j}]: alone {row[j]:R}, batched {batched[at]:R}, in place {inPlace[at]:R}");
                 }
             }
+        }
+    }
+
+    private static void Forward(ReadOnlySpan<float> x, Span<float> destination, int classes, float scale, bool log)
+    {
+        if (log)
+        {
+            LogSoftmax.Forward(x, destination, classes, scale);
+        }
+        else
+        {
+            Softmax.Forward(x, destination, classes, scale);
         }
     }
 

@@ -123,6 +123,13 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
         TVec y = RowPasses.LogOfRatio<TS, TVec, T>(v, TS.Create(-max), TS.Create(scale), scale != T.One, TS.Create(-logHi), TS.Create(logLo));
         TS.StoreRow(y, ref destination, n, mask);
     }
+
+    /// <summary>Float rows of 2-16 classes where Vector512 is allowed: 16 at a time, transposed (<see cref="SoftmaxBlocks.LogSoftmax"/>).</summary>
+    public static unsafe int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
+        where TVec : struct =>
+        typeof(T) == typeof(float) && args.Wide && args.Rows >= SoftmaxBlocks.Rows
+            ? SoftmaxBlocks.Run((float*)args.X, (float*)args.Destination, args.Rows, args.RowLength, float.CreateTruncating(args.Scale), log: true)
+            : 0;
 }
 
 /// <summary>log Σ exp(scale·x) = scale·max + log Σ exp(scale·(x − max)), one value per row.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -33,7 +34,7 @@ internal static class SoftmaxBlocks
 
     /// <summary>Softmax of the whole blocks of 16 rows from the first; returns the rows done (0 where <see cref="Applies"/> is false).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe int Run(float* x, float* destination, int rows, int classes, float scale)
+    public static unsafe int Run(float* x, float* destination, int rows, int classes, float scale, bool log = false)
     {
         if (!Applies(classes))
         {
@@ -41,17 +42,71 @@ internal static class SoftmaxBlocks
         }
 
         Vector512<float> mask = Simd512<float>.FirstLanes(classes);
-        byte* scratch = stackalloc byte[(2 * BlockBytes) + CacheLine];
+        byte* scratch = stackalloc byte[(3 * BlockBytes) + CacheLine];
         ref Block m = ref *(Block*)Aligned(scratch);
         ref Sums sums = ref *(Sums*)(Aligned(scratch) + BlockBytes);
+        ref Block e = ref *(Block*)(Aligned(scratch) + (2 * BlockBytes));
         int r = 0;
         for (; r + Rows <= rows; r += Rows)
         {
             nint at = (nint)r * classes;
-            Softmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref sums);
+            if (log)
+            {
+                LogSoftmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref e, ref sums);
+            }
+            else
+            {
+                Softmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref sums);
+            }
         }
 
         return r;
+    }
+
+    /// <summary>
+    /// Log-softmax of the 16 rows at x into destination (which may be x), each as
+    /// <see cref="LogSoftmaxRow{T}.ShortRow"/> computes it alone: the exps and their sum down the
+    /// registers as in <see cref="Softmax"/>, the lanes at the max left out of the sum and counted
+    /// (Σe = k + the rest), each row's log of its sum by the same scalar code, then the last pass on
+    /// the registers. A block with a row whose max is not finite goes row by row.
+    /// </summary>
+    public static void LogSoftmax(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, ref Sums sums)
+    {
+        LoadTransposed(ref x, classes, mask, ref m);
+        Vector512<float> max = m[0];
+        for (int c = 1; c < classes; c++)
+        {
+            max = Simd512<float>.Max(max, m[c]);
+        }
+
+        if (!Vector512.EqualsAll(max - max, Vector512<float>.Zero))
+        {
+            RowByRow(ref x, ref destination, classes, scale, log: true);
+            return;
+        }
+
+        Vector512<float> negatedMax = -max, scaleV = Vector512.Create(scale), atMax = default;
+        bool scaled = scale != 1f;
+        for (int c = 0; c < classes; c++)
+        {
+            Vector512<float> isMax = Vector512.Equals(m[c], max);
+            atMax += Vector512.ConditionalSelect(isMax, Vector512<float>.One, default);
+            e[c] = Simd512<float>.ZeroLanes(RowPasses.ExpOfScaledDifference<Simd512<float>, Vector512<float>, float>(m[c], negatedMax, scaleV, scaled), isMax);
+        }
+
+        int width = RegisterWidth(classes);
+        Vector512<double> restLo = FoldedSum(ref e, width, classes, upper: false, ref sums), restHi = FoldedSum(ref e, width, classes, upper: true, ref sums);
+        // Σe = k + rest and its log split in two floats, for rows 0-7 and 8-15: LogOfSum.Split's
+        // operations on vectors of rows (LogPositive's vector form has the scalar one's bits).
+        (Vector256<float> negatedLogHi0, Vector256<float> logLo0) = LogOfSum(Vector512.WidenLower(atMax), restLo, ref sums);
+        (Vector256<float> negatedLogHi1, Vector256<float> logLo1) = LogOfSum(Vector512.WidenUpper(atMax), restHi, ref sums);
+        Vector512<float> negatedLogHiV = negatedLogHi0.ToVector512Unsafe().WithUpper(negatedLogHi1), logLoV = logLo0.ToVector512Unsafe().WithUpper(logLo1);
+        for (int c = 0; c < classes; c++)
+        {
+            m[c] = RowPasses.LogOfRatio<Simd512<float>, Vector512<float>, float>(m[c], negatedMax, scaleV, scaled, negatedLogHiV, logLoV);
+        }
+
+        StoreTransposed(ref m, ref destination, classes, mask);
     }
 
     /// <summary>
@@ -130,8 +185,30 @@ internal static class SoftmaxBlocks
         return t[0];
     }
 
+    /// <summary>
+    /// For eight rows: −logHi and logLo of log(k + rest), as <see cref="FastSoftmax.Kernels.LogOfSum.Split{T}"/>
+    /// makes them of hi = k + rest and lo its TwoSum error. t is scratch (its first two registers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> NegatedLogHi, Vector256<float> LogLo) LogOfSum(Vector512<double> k, Vector512<double> rest, ref Sums t)
+    {
+        Vector512<double> hi = k + rest;
+        Vector512<double> lo = ExactArithmetic.SumError<Simd512<double>, Vector512<double>, double>(k, rest, hi);
+        ref double his = ref Unsafe.As<Sums, double>(ref t);
+        ref double logs = ref Unsafe.Add(ref his, Vector512<double>.Count);
+        hi.StoreUnsafe(ref his);
+        for (int r = 0; r < Vector512<double>.Count; r += Vector<double>.Count)
+        {
+            LogPositive.Compute(Vector.LoadUnsafe(ref his, (nuint)r)).StoreUnsafe(ref logs, (nuint)r);
+        }
+
+        Vector512<double> a = Vector512.LoadUnsafe(ref logs), b = lo / hi;
+        Vector256<float> logHi = Avx512F.ConvertToVector256Single(a + b);
+        return (-logHi, Avx512F.ConvertToVector256Single((a - Avx512F.ConvertToVector512Double(logHi)) + b));
+    }
+
     /// <summary>Each row through the one-register path, on the register it would pick alone.</summary>
-    private static void RowByRow(ref float x, ref float destination, int classes, float scale)
+    private static void RowByRow(ref float x, ref float destination, int classes, float scale, bool log = false)
     {
         for (int r = 0; r < Rows; r++)
         {
@@ -140,15 +217,29 @@ internal static class SoftmaxBlocks
             switch (RegisterWidth(classes))
             {
                 case 4:
-                    SoftmaxRow<float>.ShortRow<Simd128<float>, Vector128<float>>(ref xr, ref dr, classes, Simd128<float>.FirstLanes(classes), scale);
+                    OneRow<Simd128<float>, Vector128<float>>(ref xr, ref dr, classes, scale, log);
                     break;
                 case 8:
-                    SoftmaxRow<float>.ShortRow<Simd256<float>, Vector256<float>>(ref xr, ref dr, classes, Simd256<float>.FirstLanes(classes), scale);
+                    OneRow<Simd256<float>, Vector256<float>>(ref xr, ref dr, classes, scale, log);
                     break;
                 default:
-                    SoftmaxRow<float>.ShortRow<Simd512<float>, Vector512<float>>(ref xr, ref dr, classes, Simd512<float>.FirstLanes(classes), scale);
+                    OneRow<Simd512<float>, Vector512<float>>(ref xr, ref dr, classes, scale, log);
                     break;
             }
+        }
+    }
+
+    private static void OneRow<TS, TVec>(ref float x, ref float destination, int classes, float scale, bool log)
+        where TS : ISimd<TVec, float>
+        where TVec : struct
+    {
+        if (log)
+        {
+            LogSoftmaxRow<float>.ShortRow<TS, TVec>(ref x, ref destination, classes, TS.FirstLanes(classes), scale);
+        }
+        else
+        {
+            SoftmaxRow<float>.ShortRow<TS, TVec>(ref x, ref destination, classes, TS.FirstLanes(classes), scale);
         }
     }
 
