@@ -117,15 +117,17 @@ public class ShortRowTests
         }
     }
 
-    // Batches of 2-16 classes run 16 rows at a time transposed (AVX-512), softmax and log-softmax; each
-    // row must come out as the one-register path computes it alone, bit for bit, special rows, rows with
-    // tied maxima and a partial last block included.
+    // Batches of 2-16 classes run 16 rows at a time transposed (AVX-512): softmax, log-softmax and
+    // log-sum-exp. Each row must come out as the one-register path computes it alone, bit for bit,
+    // special rows, rows with tied maxima and a partial last block included.
     [Theory]
-    [InlineData(1f, false)]
-    [InlineData(0.37f, false)]
-    [InlineData(1f, true)]
-    [InlineData(0.37f, true)]
-    public void Transposed_blocks_equal_rows_computed_one_by_one(float scale, bool log)
+    [InlineData(1f, Op.Softmax)]
+    [InlineData(0.37f, Op.Softmax)]
+    [InlineData(1f, Op.LogSoftmax)]
+    [InlineData(0.37f, Op.LogSoftmax)]
+    [InlineData(1f, Op.LogSumExp)]
+    [InlineData(0.37f, Op.LogSumExp)]
+    public void Transposed_blocks_equal_rows_computed_one_by_one(float scale, Op op)
     {
         var random = new Random(19);
         for (int classes = 2; classes <= 16; classes++)
@@ -149,33 +151,27 @@ public class ShortRowTests
 
             x[(40 * classes) + 1] = -200f;
             (x[42 * classes], x[(42 * classes) + classes - 1]) = (9.5f, 9.5f);
-            float[] batched = new float[x.Length], inPlace = (float[])x.Clone();
-            Forward(x, batched, classes, scale, log);
-            Forward(inPlace, inPlace, classes, scale, log);
+            int outputs = Ops.OutputsPerRow(op, classes);
+            float[] batched = new float[Rows * outputs], inPlace = (float[])x.Clone();
+            Ops.Rows<float>(op, x, batched, classes, scale, KernelWidth.Vector512);
+            if (outputs == classes)
+            {
+                Ops.Rows<float>(op, inPlace, inPlace, classes, scale, KernelWidth.Vector512);
+            }
+
             for (int r = 0; r < Rows; r++)
             {
-                float[] row = new float[classes];
-                Forward(x.AsSpan(r * classes, classes), row, classes, scale, log);
-                for (int j = 0; j < classes; j++)
+                float[] row = new float[outputs];
+                Ops.Rows<float>(op, x.AsSpan(r * classes, classes), row, classes, scale, KernelWidth.Vector512);
+                for (int j = 0; j < outputs; j++)
                 {
-                    int at = (r * classes) + j;
+                    int at = (r * outputs) + j;
+                    float inPlaceValue = outputs == classes ? inPlace[at] : batched[at];
                     Assert.True(
-                        BitConverter.SingleToInt32Bits(row[j]) == BitConverter.SingleToInt32Bits(batched[at]) && BitConverter.SingleToInt32Bits(row[j]) == BitConverter.SingleToInt32Bits(inPlace[at]),
-                        $"log={log} classes={classes} row {r} [{j}]: alone {row[j]:R}, batched {batched[at]:R}, in place {inPlace[at]:R}");
+                        BitConverter.SingleToInt32Bits(row[j]) == BitConverter.SingleToInt32Bits(batched[at]) && BitConverter.SingleToInt32Bits(row[j]) == BitConverter.SingleToInt32Bits(inPlaceValue),
+                        $"{op} classes={classes} row {r} [{j}]: alone {row[j]:R}, batched {batched[at]:R}, in place {inPlaceValue:R}");
                 }
             }
-        }
-    }
-
-    private static void Forward(ReadOnlySpan<float> x, Span<float> destination, int classes, float scale, bool log)
-    {
-        if (log)
-        {
-            LogSoftmax.Forward(x, destination, classes, scale);
-        }
-        else
-        {
-            Softmax.Forward(x, destination, classes, scale);
         }
     }
 

@@ -128,7 +128,7 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
     public static unsafe int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
         where TVec : struct =>
         typeof(T) == typeof(float) && args.Wide && args.Rows >= SoftmaxBlocks.Rows
-            ? SoftmaxBlocks.Run((float*)args.X, (float*)args.Destination, args.Rows, args.RowLength, float.CreateTruncating(args.Scale), log: true)
+            ? SoftmaxBlocks.Run((float*)args.X, (float*)args.Destination, args.Rows, args.RowLength, float.CreateTruncating(args.Scale), SoftmaxBlocks.BlockOp.LogSoftmax)
             : 0;
 }
 
@@ -168,6 +168,13 @@ internal readonly struct LogSumExpRow<T> : IRowKernel<T>
         (double hi, double lo) = ShortRows.ExactSum<TS, TVec, T>(v, max, e, mask);
         destination = LogOfSum.AddScaledMax(hi, lo, max, scale);
     }
+
+    /// <summary>Float rows of 2-16 classes where Vector512 is allowed: 16 at a time, transposed (<see cref="SoftmaxBlocks.LogSumExp"/>).</summary>
+    public static unsafe int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
+        where TVec : struct =>
+        typeof(T) == typeof(float) && args.Wide && args.Rows >= SoftmaxBlocks.Rows
+            ? SoftmaxBlocks.Run((float*)args.X, (float*)args.Destination, args.Rows, args.RowLength, float.CreateTruncating(args.Scale), SoftmaxBlocks.BlockOp.LogSumExp)
+            : 0;
 }
 
 /// <summary>The start every row kernel shares for a row shorter than a register.</summary>

@@ -34,7 +34,7 @@ internal static class SoftmaxBlocks
 
     /// <summary>Softmax of the whole blocks of 16 rows from the first; returns the rows done (0 where <see cref="Applies"/> is false).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe int Run(float* x, float* destination, int rows, int classes, float scale, bool log = false)
+    public static unsafe int Run(float* x, float* destination, int rows, int classes, float scale, BlockOp op = BlockOp.Softmax)
     {
         if (!Applies(classes))
         {
@@ -50,17 +50,29 @@ internal static class SoftmaxBlocks
         for (; r + Rows <= rows; r += Rows)
         {
             nint at = (nint)r * classes;
-            if (log)
+            switch (op)
             {
-                LogSoftmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref e, ref sums);
-            }
-            else
-            {
-                Softmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref sums);
+                case BlockOp.LogSoftmax:
+                    LogSoftmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref e, ref sums);
+                    break;
+                case BlockOp.LogSumExp:
+                    LogSumExp(ref *(x + at), ref *(destination + r), classes, mask, scale, ref m, ref e, ref sums);
+                    break;
+                default:
+                    Softmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref sums);
+                    break;
             }
         }
 
         return r;
+    }
+
+    /// <summary>What <see cref="Run"/> computes of each block.</summary>
+    public enum BlockOp
+    {
+        Softmax,
+        LogSoftmax,
+        LogSumExp,
     }
 
     /// <summary>
@@ -72,20 +84,65 @@ internal static class SoftmaxBlocks
     /// </summary>
     public static void LogSoftmax(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, ref Sums sums)
     {
+        if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, ref sums, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
+        {
+            RowByRow(ref x, ref destination, classes, scale, BlockOp.LogSoftmax);
+            return;
+        }
+
+        // Each row's log of its sum split in two floats, for rows 0-7 and 8-15: LogOfSum.Split's
+        // operations on vectors of rows.
+        (Vector256<float> negatedLogHi0, Vector256<float> logLo0) = SplitLog(LogOfSum(Vector512.WidenLower(atMax), restLo, ref sums));
+        (Vector256<float> negatedLogHi1, Vector256<float> logLo1) = SplitLog(LogOfSum(Vector512.WidenUpper(atMax), restHi, ref sums));
+        Vector512<float> negatedLogHi = negatedLogHi0.ToVector512Unsafe().WithUpper(negatedLogHi1), logLo = logLo0.ToVector512Unsafe().WithUpper(logLo1);
+        Vector512<float> negatedMax = -max, scaleV = Vector512.Create(scale);
+        for (int c = 0; c < classes; c++)
+        {
+            m[c] = RowPasses.LogOfRatio<Simd512<float>, Vector512<float>, float>(m[c], negatedMax, scaleV, scale != 1f, negatedLogHi, logLo);
+        }
+
+        StoreTransposed(ref m, ref destination, classes, mask);
+    }
+
+    /// <summary>
+    /// Log-sum-exp of the 16 rows at x into destination[0..15], each as
+    /// <see cref="LogSumExpRow{T}.ShortRow"/> computes it alone (the sums as in <see cref="LogSoftmax"/>,
+    /// then <see cref="FastSoftmax.Kernels.LogOfSum.AddScaledMax{T}"/>'s operations on vectors of rows).
+    /// </summary>
+    public static void LogSumExp(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, ref Sums sums)
+    {
+        if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, ref sums, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
+        {
+            RowByRow(ref x, ref destination, classes, scale, BlockOp.LogSumExp);
+            return;
+        }
+
+        Vector512<double> s = Vector512.Create((double)scale);
+        ScaledMaxPlusLog(s * Vector512.WidenLower(max), LogOfSum(Vector512.WidenLower(atMax), restLo, ref sums)).StoreUnsafe(ref destination);
+        ScaledMaxPlusLog(s * Vector512.WidenUpper(max), LogOfSum(Vector512.WidenUpper(atMax), restHi, ref sums)).StoreUnsafe(ref destination, (nuint)Vector256<float>.Count);
+    }
+
+    /// <summary>
+    /// The exps down the registers with the lanes at the max left out and counted, as the one-register
+    /// path's ExactSum (Σe = k + rest), each row's rest folded in its register's order. False for a
+    /// block with a row whose max is not finite.
+    /// </summary>
+    private static bool SumWithoutMax(ref float x, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, ref Sums sums, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi)
+    {
         LoadTransposed(ref x, classes, mask, ref m);
-        Vector512<float> max = m[0];
+        max = m[0];
         for (int c = 1; c < classes; c++)
         {
             max = Simd512<float>.Max(max, m[c]);
         }
 
+        (atMax, restLo, restHi) = (default, default, default);
         if (!Vector512.EqualsAll(max - max, Vector512<float>.Zero))
         {
-            RowByRow(ref x, ref destination, classes, scale, log: true);
-            return;
+            return false;
         }
 
-        Vector512<float> negatedMax = -max, scaleV = Vector512.Create(scale), atMax = default;
+        Vector512<float> negatedMax = -max, scaleV = Vector512.Create(scale);
         bool scaled = scale != 1f;
         for (int c = 0; c < classes; c++)
         {
@@ -95,18 +152,9 @@ internal static class SoftmaxBlocks
         }
 
         int width = RegisterWidth(classes);
-        Vector512<double> restLo = FoldedSum(ref e, width, classes, upper: false, ref sums), restHi = FoldedSum(ref e, width, classes, upper: true, ref sums);
-        // Σe = k + rest and its log split in two floats, for rows 0-7 and 8-15: LogOfSum.Split's
-        // operations on vectors of rows (LogPositive's vector form has the scalar one's bits).
-        (Vector256<float> negatedLogHi0, Vector256<float> logLo0) = LogOfSum(Vector512.WidenLower(atMax), restLo, ref sums);
-        (Vector256<float> negatedLogHi1, Vector256<float> logLo1) = LogOfSum(Vector512.WidenUpper(atMax), restHi, ref sums);
-        Vector512<float> negatedLogHiV = negatedLogHi0.ToVector512Unsafe().WithUpper(negatedLogHi1), logLoV = logLo0.ToVector512Unsafe().WithUpper(logLo1);
-        for (int c = 0; c < classes; c++)
-        {
-            m[c] = RowPasses.LogOfRatio<Simd512<float>, Vector512<float>, float>(m[c], negatedMax, scaleV, scaled, negatedLogHiV, logLoV);
-        }
-
-        StoreTransposed(ref m, ref destination, classes, mask);
+        restLo = FoldedSum(ref e, width, classes, upper: false, ref sums);
+        restHi = FoldedSum(ref e, width, classes, upper: true, ref sums);
+        return true;
     }
 
     /// <summary>
@@ -186,11 +234,11 @@ internal static class SoftmaxBlocks
     }
 
     /// <summary>
-    /// For eight rows: −logHi and logLo of log(k + rest), as <see cref="FastSoftmax.Kernels.LogOfSum.Split{T}"/>
-    /// makes them of hi = k + rest and lo its TwoSum error. t is scratch (its first two registers).
+    /// For eight rows: hi = k + rest, lo its TwoSum error, and log(hi) by LogPositive's vector form
+    /// (the scalar form's bits). t is scratch (its first two registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float> NegatedLogHi, Vector256<float> LogLo) LogOfSum(Vector512<double> k, Vector512<double> rest, ref Sums t)
+    private static (Vector512<double> Hi, Vector512<double> Lo, Vector512<double> LogHi) LogOfSum(Vector512<double> k, Vector512<double> rest, ref Sums t)
     {
         Vector512<double> hi = k + rest;
         Vector512<double> lo = ExactArithmetic.SumError<Simd512<double>, Vector512<double>, double>(k, rest, hi);
@@ -202,44 +250,63 @@ internal static class SoftmaxBlocks
             LogPositive.Compute(Vector.LoadUnsafe(ref his, (nuint)r)).StoreUnsafe(ref logs, (nuint)r);
         }
 
-        Vector512<double> a = Vector512.LoadUnsafe(ref logs), b = lo / hi;
+        return (hi, lo, Vector512.LoadUnsafe(ref logs));
+    }
+
+    /// <summary>−logHi and logLo of log(hi + lo), as LogOfSum.Split's two floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> NegatedLogHi, Vector256<float> LogLo) SplitLog((Vector512<double> Hi, Vector512<double> Lo, Vector512<double> LogHi) sum)
+    {
+        Vector512<double> a = sum.LogHi, b = sum.Lo / sum.Hi;
         Vector256<float> logHi = Avx512F.ConvertToVector256Single(a + b);
         return (-logHi, Avx512F.ConvertToVector256Single((a - Avx512F.ConvertToVector512Double(logHi)) + b));
     }
 
+    /// <summary>
+    /// scale·max + log(hi + lo) rounded once to float, as LogOfSum.AddScaledMax: scale·max of two floats
+    /// is exact in double, so its error term is 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ScaledMaxPlusLog(Vector512<double> product, (Vector512<double> Hi, Vector512<double> Lo, Vector512<double> LogHi) sum) =>
+        Avx512F.ConvertToVector256Single((product + sum.LogHi) + (Vector512<double>.Zero + (sum.Lo / sum.Hi)));
+
     /// <summary>Each row through the one-register path, on the register it would pick alone.</summary>
-    private static void RowByRow(ref float x, ref float destination, int classes, float scale, bool log = false)
+    private static void RowByRow(ref float x, ref float destination, int classes, float scale, BlockOp op = BlockOp.Softmax)
     {
         for (int r = 0; r < Rows; r++)
         {
             ref float xr = ref Unsafe.Add(ref x, r * classes);
-            ref float dr = ref Unsafe.Add(ref destination, r * classes);
+            ref float dr = ref Unsafe.Add(ref destination, op == BlockOp.LogSumExp ? r : r * classes);
             switch (RegisterWidth(classes))
             {
                 case 4:
-                    OneRow<Simd128<float>, Vector128<float>>(ref xr, ref dr, classes, scale, log);
+                    OneRow<Simd128<float>, Vector128<float>>(ref xr, ref dr, classes, scale, op);
                     break;
                 case 8:
-                    OneRow<Simd256<float>, Vector256<float>>(ref xr, ref dr, classes, scale, log);
+                    OneRow<Simd256<float>, Vector256<float>>(ref xr, ref dr, classes, scale, op);
                     break;
                 default:
-                    OneRow<Simd512<float>, Vector512<float>>(ref xr, ref dr, classes, scale, log);
+                    OneRow<Simd512<float>, Vector512<float>>(ref xr, ref dr, classes, scale, op);
                     break;
             }
         }
     }
 
-    private static void OneRow<TS, TVec>(ref float x, ref float destination, int classes, float scale, bool log)
+    private static void OneRow<TS, TVec>(ref float x, ref float destination, int classes, float scale, BlockOp op)
         where TS : ISimd<TVec, float>
         where TVec : struct
     {
-        if (log)
+        switch (op)
         {
-            LogSoftmaxRow<float>.ShortRow<TS, TVec>(ref x, ref destination, classes, TS.FirstLanes(classes), scale);
-        }
-        else
-        {
-            SoftmaxRow<float>.ShortRow<TS, TVec>(ref x, ref destination, classes, TS.FirstLanes(classes), scale);
+            case BlockOp.LogSoftmax:
+                LogSoftmaxRow<float>.ShortRow<TS, TVec>(ref x, ref destination, classes, TS.FirstLanes(classes), scale);
+                break;
+            case BlockOp.LogSumExp:
+                LogSumExpRow<float>.ShortRow<TS, TVec>(ref x, ref destination, classes, TS.FirstLanes(classes), scale);
+                break;
+            default:
+                SoftmaxRow<float>.ShortRow<TS, TVec>(ref x, ref destination, classes, TS.FirstLanes(classes), scale);
+                break;
         }
     }
 
