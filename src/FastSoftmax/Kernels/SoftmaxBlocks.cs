@@ -7,11 +7,13 @@ using System.Runtime.Intrinsics.X86;
 namespace FastSoftmax.Kernels;
 
 /// <summary>
-/// Softmax of float rows of 2 to 16 classes, sixteen rows at a time, transposed so that each register
-/// holds one class of 16 rows: the max and the sum become vertical (no horizontal reduction per row)
-/// and no lane is spent on padding. Per element it does the arithmetic of the one-register path
-/// (<see cref="SoftmaxRow{T}.ShortRow"/>, on the register it picks: 4, 8 or 16 lanes) and sums in that
-/// register's order, so the results are the same bit for bit: a batch equals its rows computed alone.
+/// Softmax, log-softmax and log-sum-exp of float rows of 2 to 16 classes, sixteen rows at a time,
+/// transposed so that each register holds one class of 16 rows: the max and the sum become vertical
+/// (no horizontal reduction per row) and no lane is spent on padding. Per element it does the
+/// arithmetic of the one-register path (<see cref="SoftmaxRow{T}.ShortRow"/> and its log siblings, on
+/// the register they pick: 4, 8 or 16 lanes) and sums in that register's order, so the results are
+/// the same bit for bit: a batch equals its rows computed alone. Also the register transposes of the
+/// cross-entropy's short rows (16 float rows, 8 double rows).
 /// </summary>
 // Its 1 KB blocks need no zeroing: every lane is written before it is read (zeroing them was 5 % of
 // a 10-class batch's samples).
