@@ -94,8 +94,8 @@ internal static class SoftmaxBlocks
 
         // Each row's log of its sum split in two floats, for rows 0-7 and 8-15: LogOfSum.Split's
         // operations on vectors of rows.
-        (Vector256<float> negatedLogHi0, Vector256<float> logLo0) = SplitLog(LogOfSum(Vector512.WidenLower(atMax), restLo, ref sums));
-        (Vector256<float> negatedLogHi1, Vector256<float> logLo1) = SplitLog(LogOfSum(Vector512.WidenUpper(atMax), restHi, ref sums));
+        (Vector256<float> negatedLogHi0, Vector256<float> logLo0) = SplitLog(SumAndLog(Vector512.WidenLower(atMax), restLo, ref sums));
+        (Vector256<float> negatedLogHi1, Vector256<float> logLo1) = SplitLog(SumAndLog(Vector512.WidenUpper(atMax), restHi, ref sums));
         Vector512<float> negatedLogHi = negatedLogHi0.ToVector512Unsafe().WithUpper(negatedLogHi1), logLo = logLo0.ToVector512Unsafe().WithUpper(logLo1);
         Vector512<float> negatedMax = -max, scaleV = Vector512.Create(scale);
         for (int c = 0; c < classes; c++)
@@ -120,8 +120,8 @@ internal static class SoftmaxBlocks
         }
 
         Vector512<double> s = Vector512.Create((double)scale);
-        ScaledMaxPlusLog(s * Vector512.WidenLower(max), LogOfSum(Vector512.WidenLower(atMax), restLo, ref sums)).StoreUnsafe(ref destination);
-        ScaledMaxPlusLog(s * Vector512.WidenUpper(max), LogOfSum(Vector512.WidenUpper(atMax), restHi, ref sums)).StoreUnsafe(ref destination, (nuint)Vector256<float>.Count);
+        ScaledMaxPlusLog(s * Vector512.WidenLower(max), SumAndLog(Vector512.WidenLower(atMax), restLo, ref sums)).StoreUnsafe(ref destination);
+        ScaledMaxPlusLog(s * Vector512.WidenUpper(max), SumAndLog(Vector512.WidenUpper(atMax), restHi, ref sums)).StoreUnsafe(ref destination, (nuint)Vector256<float>.Count);
     }
 
     /// <summary>
@@ -240,7 +240,7 @@ internal static class SoftmaxBlocks
     /// (the scalar form's bits). t is scratch (its first two registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<double> Hi, Vector512<double> Lo, Vector512<double> LogHi) LogOfSum(Vector512<double> k, Vector512<double> rest, ref Sums t)
+    private static (Vector512<double> Hi, Vector512<double> Lo, Vector512<double> LogHi) SumAndLog(Vector512<double> k, Vector512<double> rest, ref Sums t)
     {
         Vector512<double> hi = k + rest;
         Vector512<double> lo = ExactArithmetic.SumError<Simd512<double>, Vector512<double>, double>(k, rest, hi);
@@ -381,7 +381,8 @@ internal static class SoftmaxBlocks
     /// <summary>
     /// Eight double rows of 2 to 16 classes at x, transposed: m[8·j + r] = x[r·classes + j] (class j of
     /// every row in one register). From 8 classes, as two 8 x 8 blocks, the first classes and the last,
-    /// overlapping: plain loads inside each row (masked ones cost Zen 4 twice as much on the way out).
+    /// overlapping: plain loads and stores inside each row (with masked ones the way out was 7 % of the
+    /// double 1,438 x 10 cross-entropy's samples, the way in 3 %).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void LoadTransposed(ref double x, int classes, ref double m)
