@@ -185,18 +185,12 @@ internal static class SoftmaxBlocks
             m[c] = RowPasses.ExpOfScaledDifference<Simd512<float>, Vector512<float>, float>(m[c], negatedMax, scaleV, scaled);
         }
 
-        for (int c = classes; c < Rows; c++)
-        {
-            m[c] = default;
-        }
-
         // Per row, the order of the one-register path's SumAcross: widened to double, lanes j and j + w/2
         // added, w halving from the register's width (e.g. 16: t_j = e_j + e_(j+8), then t_j + t_(j+4), ...).
         int width = RegisterWidth(classes);
         Vector512<double> sumLo = FoldedSum(ref m, width, classes, upper: false, ref sums), sumHi = FoldedSum(ref m, width, classes, upper: true, ref sums);
-        Vector512<float> reciprocal = Vector512.Create(
-            Avx512F.ConvertToVector256Single(Vector512<double>.One / sumLo),
-            Avx512F.ConvertToVector256Single(Vector512<double>.One / sumHi));
+        Vector512<float> reciprocal = Avx512F.ConvertToVector256Single(Vector512<double>.One / sumLo).ToVector512Unsafe()
+            .WithUpper(Avx512F.ConvertToVector256Single(Vector512<double>.One / sumHi)); // not Create(lower, upper): see Simd512.LoadRow
         for (int c = 0; c < classes; c++)
         {
             m[c] *= reciprocal;
