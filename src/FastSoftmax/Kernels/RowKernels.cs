@@ -76,11 +76,9 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
     }
 
     /// <summary>Float rows of 2-16 classes where Vector512 is allowed: 16 at a time, transposed, through one call (<see cref="SoftmaxBlocks"/>).</summary>
-    public static unsafe int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
+    public static int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
         where TVec : struct =>
-        typeof(T) == typeof(float) && args.Wide && args.Rows >= SoftmaxBlocks.Rows
-            ? SoftmaxBlocks.Run((float*)args.X, (float*)args.Destination, args.Rows, args.RowLength, float.CreateTruncating(args.Scale))
-            : 0;
+        SoftmaxBlocks.Run(in args, SoftmaxBlocks.BlockOp.Softmax);
 }
 
 /// <summary>log-softmax(scale·x) = scale·(x − max) − log Σ exp(scale·(x − max)).</summary>
@@ -125,11 +123,9 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
     }
 
     /// <summary>Float rows of 2-16 classes where Vector512 is allowed: 16 at a time, transposed (<see cref="SoftmaxBlocks.LogSoftmax"/>).</summary>
-    public static unsafe int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
+    public static int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
         where TVec : struct =>
-        typeof(T) == typeof(float) && args.Wide && args.Rows >= SoftmaxBlocks.Rows
-            ? SoftmaxBlocks.Run((float*)args.X, (float*)args.Destination, args.Rows, args.RowLength, float.CreateTruncating(args.Scale), SoftmaxBlocks.BlockOp.LogSoftmax)
-            : 0;
+        SoftmaxBlocks.Run(in args, SoftmaxBlocks.BlockOp.LogSoftmax);
 }
 
 /// <summary>log Σ exp(scale·x) = scale·max + log Σ exp(scale·(x − max)), one value per row.</summary>
@@ -170,11 +166,9 @@ internal readonly struct LogSumExpRow<T> : IRowKernel<T>
     }
 
     /// <summary>Float rows of 2-16 classes where Vector512 is allowed: 16 at a time, transposed (<see cref="SoftmaxBlocks.LogSumExp"/>).</summary>
-    public static unsafe int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
+    public static int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
         where TVec : struct =>
-        typeof(T) == typeof(float) && args.Wide && args.Rows >= SoftmaxBlocks.Rows
-            ? SoftmaxBlocks.Run((float*)args.X, (float*)args.Destination, args.Rows, args.RowLength, float.CreateTruncating(args.Scale), SoftmaxBlocks.BlockOp.LogSumExp)
-            : 0;
+        SoftmaxBlocks.Run(in args, SoftmaxBlocks.BlockOp.LogSumExp);
 }
 
 /// <summary>The start every row kernel shares for a row shorter than a register.</summary>

@@ -69,7 +69,14 @@ internal static class SoftmaxBlocks
         return r;
     }
 
-    /// <summary>What <see cref="Run"/> computes of each block.</summary>
+    /// <summary>The blocks of a batch of float rows where Vector512 is allowed; returns the rows done (0 for double, or no whole block).</summary>
+    public static unsafe int Run<T>(in ForwardArgs<T> args, BlockOp op)
+        where T : unmanaged =>
+        typeof(T) == typeof(float) && args.Wide && args.Rows >= Rows
+            ? Run((float*)args.X, (float*)args.Destination, args.Rows, args.RowLength, Unsafe.BitCast<T, float>(args.Scale), op)
+            : 0;
+
+    /// <summary>What <see cref="Run(float*, float*, int, int, float, BlockOp)"/> computes of each block.</summary>
     public enum BlockOp
     {
         Softmax,
