@@ -5,6 +5,7 @@
 # the hottest method, with code bytes, gives each sample its instruction. Prints the methods' shares,
 # then that method's blocks (the JIT's IGs) with their shares and instructions, hottest first.
 # usage: benchmarks/profile.sh OP N ROWS [SECONDS]      e.g. benchmarks/profile.sh softmax 4096 1
+# METHOD=name: that method's blocks instead of the hottest one's; BLOCKS=k: its k hottest blocks (6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 op=$1 n=$2 rows=$3 seconds=${4:-5}
@@ -28,7 +29,8 @@ for name, count in by_symbol.most_common(8):
     short = re.sub(r"valuetype |\[System[.A-Za-z]*\] ", "", name)
     print(f"  {100 * count / total:5.1f}%  {short[:150]}")
 # The hottest method's code: its start and size from the perf map, its disassembly by that size.
-top = by_symbol.most_common(1)[0][0]
+import os
+top = next((name for name, _ in by_symbol.most_common() if os.environ.get("METHOD", "\0") in name), by_symbol.most_common(1)[0][0])
 start = size = None
 for line in open(f"{work}/map.txt"):
     a, s, name = line.rstrip("\n").split(" ", 2)
@@ -56,7 +58,7 @@ for line in listing.splitlines():
         offset += length
 inside = sum(hits.values())
 print(f"\nhottest method, {100 * inside / total:.1f}% of samples: {listing.splitlines()[0][:150]}")
-for name, count, instructions in sorted(blocks, key=lambda b: -b[1])[:6]:
+for name, count, instructions in sorted(blocks, key=lambda b: -b[1])[:int(__import__("os").environ.get("BLOCKS", "6"))]:
     print(f"\n  {name}: {100 * count / inside:5.1f}% of the method, {len(instructions)} instructions")
     for c, text in instructions[:48]:
         print(f"    {100 * c / inside:5.1f}%  {text[:100]}")

@@ -30,7 +30,7 @@ public class ShortRowTests
     /// <summary>
     /// Hard-label rows of up to 16 classes go a register of rows at a time: 37 rows (two full Vector512
     /// blocks and a partial one) with NaN, +∞, fully masked and ignored rows inside the blocks, in float
-    /// and double, give each row the bits it gets alone.
+    /// and double, give each row the bits it gets alone, and the same bits in place.
     /// </summary>
     [Theory]
     [MemberData(nameof(WidthsAndOptions))]
@@ -56,6 +56,10 @@ public class ShortRowTests
             T[]? weights = weighted ? Enumerable.Range(0, classes).Select(j => T.CreateTruncating(j % 3 == 0 ? 0 : 0.5 + random.NextDouble())).ToArray() : null;
             var batch = new CrossEntropyCall<T>(logits, classes, labels, Weights: weights, Smoothing: smoothing);
             (_, T[] losses, T[] gradient) = batch.Run(width, perRow: true);
+            var inPlace = batch with { Logits = (T[])logits.Clone() };
+            (_, T[] inPlaceLosses, _) = inPlace.Run(width, perRow: true, gradientBuffer: inPlace.Logits);
+            Assert.True(inPlaceLosses.SequenceEqual(losses), $"{typeof(T).Name} {width} C={classes}: losses differ in place");
+            Assert.True(inPlace.Logits.SequenceEqual(gradient), $"{typeof(T).Name} {width} C={classes}: gradient differs in place");
             for (int r = 0; r < Rows; r++)
             {
                 var alone = batch with { Logits = logits.AsSpan(r * classes, classes).ToArray(), Labels = [labels[r]] };

@@ -67,13 +67,22 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
     {
         // Both on cache lines, as SoftmaxBlocks' blocks (see SoftmaxBlocks.Aligned): the stack gives 16 bytes.
         int tailBytes = (int)TailField.Count * TailLanes(TS.Count) * sizeof(double);
-        int scratchBytes = ((((2 * MaxShortClasses) + 7) * TS.Count) + Vector<float>.Count) * sizeof(T); // values, exps, seven lanes of per-row values, InDouble's over-read
+        // Values, exps, the per-row lanes, and room for the labels' lanes up to TailLanes, InDouble's
+        // over-reads and InLanes' over-writes.
+        int scratchBytes = ((((2 * MaxShortClasses) + (int)LaneField.Count) * TS.Count) + (2 * Vector<float>.Count)) * sizeof(T);
         byte* buffer = stackalloc byte[tailBytes + scratchBytes + 64];
         double* tail = (double*)SoftmaxBlocks.Aligned(buffer);
         T* scratch = (T*)((byte*)tail + tailBytes);
+        Vector<double> sumHi = default, sumLo = default;
         for (int first = 0; first < a.Rows; first += TS.Count)
         {
-            ShortRows<TS, TVec>(in a, first, Math.Min(TS.Count, a.Rows - first), scratch, tail, ref lossHi, ref lossLo);
+            ShortRows<TS, TVec>(in a, first, Math.Min(TS.Count, a.Rows - first), scratch, tail, ref sumHi, ref sumLo, ref lossHi, ref lossLo);
+        }
+
+        for (int lane = 0; lane < Vector<double>.Count; lane++)
+        {
+            ExactArithmetic.Accumulate(ref lossHi, ref lossLo, sumHi[lane]);
+            lossLo += sumLo[lane];
         }
     }
 
@@ -87,7 +96,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         return 0;
     }
 
-    /// <summary>Stores a row's loss where asked and adds it to the call's sum, row by row in order.</summary>
+    /// <summary>Stores a row's loss where asked and adds it to the call's sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Finish(in CrossEntropyArgs<T> a, int r, double loss, ref double lossHi, ref double lossLo)
     {
@@ -159,7 +168,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
     /// (zeros, or the previous block's rows); nothing reads their results.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // its own inlining budget: Run's is spent on the general row
-    private static unsafe void ShortRows<TS, TVec>(in CrossEntropyArgs<T> a, int first, int count, T* scratch, double* tail, ref double lossHi, ref double lossLo)
+    private static unsafe void ShortRows<TS, TVec>(in CrossEntropyArgs<T> a, int first, int count, T* scratch, double* tail, ref Vector<double> sumHi, ref Vector<double> sumLo, ref double lossHi, ref double lossLo)
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
@@ -200,6 +209,19 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         TVec negatedMax = TS.Subtract(default, max), one = TS.Create(T.One);
         TVec atMax = default, rest = default, restError = default, difference = default, differenceError = default;
         bool smoothing = a.Smoothing > 0, weighted = a.Weights != null;
+
+        // Each row's label as a lane of T, −1 for a row without a loss here (ignored, or past the last),
+        // so that the label's logit, exp and weight are picked up, and its gradient entry put down, in
+        // the registers as the classes go by (lane by lane, that was a quarter of this method's time).
+        T* labelLanes = Lanes(exps, lanes, LaneField.Label);
+        for (int lane = 0; lane < TailLanes(lanes); lane++)
+        {
+            int label = lane < count ? a.Labels[first + lane] : a.IgnoreIndex;
+            labelLanes[lane] = label == a.IgnoreIndex ? -T.One : T.CreateTruncating(label);
+        }
+
+        TVec labels = TS.Load(ref *labelLanes, 0), classIndex = default;
+        TVec labelLogit = default, labelExp = default, labelWeight = one;
         for (int j = 0; j < classes; j++)
         {
             TVec v = TS.Load(ref *values, (nuint)(j * lanes));
@@ -208,6 +230,15 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             TVec isMax = TS.Equal(v, max);
             atMax = TS.Add(atMax, TS.KeepLanes(one, isMax));
             RowPasses.AddCompensated<TS, TVec, T>(ref rest, ref restError, TS.ZeroLanes(e, isMax));
+            TVec isLabel = TS.Equal(labels, classIndex);
+            classIndex = TS.Add(classIndex, one);
+            labelLogit = TS.Select(isLabel, v, labelLogit);
+            labelExp = TS.Select(isLabel, e, labelExp);
+            if (weighted)
+            {
+                labelWeight = TS.Select(isLabel, TS.Create(a.Weights[j]), labelWeight);
+            }
+
             if (smoothing)
             {
                 TVec d = TS.Add(v, negatedMax);
@@ -221,77 +252,78 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             }
         }
 
-        // Each row's inputs to the loss and gradient in double, one lane per row; rows without them
-        // (past the last, ignored, or special) get harmless ones and are overwritten below.
+        TS.Store(max, ref *Lanes(exps, lanes, LaneField.Max), 0);
+        TS.Store(atMax, ref *Lanes(exps, lanes, LaneField.AtMax), 0);
+        TS.Store(rest, ref *Lanes(exps, lanes, LaneField.Rest), 0);
+        TS.Store(restError, ref *Lanes(exps, lanes, LaneField.RestError), 0);
+        TS.Store(difference, ref *Lanes(exps, lanes, LaneField.Difference), 0);
+        TS.Store(differenceError, ref *Lanes(exps, lanes, LaneField.DifferenceError), 0);
+        TS.Store(labelLogit, ref *Lanes(exps, lanes, LaneField.LabelLogit), 0);
+        TS.Store(labelExp, ref *Lanes(exps, lanes, LaneField.LabelExp), 0);
+        TS.Store(labelWeight, ref *Lanes(exps, lanes, LaneField.LabelWeight), 0);
+
+        // Each row's loss and gradient terms in double, a vector of rows at a time. Rows without a loss
+        // here (ignored, past the last, or a max that is not finite: SpecialRow's, below) get harmless
+        // inputs: finite, no division by zero, a loss of exactly 0.
         double* t = tail;
         int stride = TailLanes(lanes), used = TailLanes(count);
-        T* maxLanes = exps + (MaxShortClasses * lanes);
-        TS.Store(max, ref *maxLanes, 0);
-        T* kLanes = maxLanes + lanes;
-        TS.Store(atMax, ref *kLanes, 0);
-        T* restLanes = kLanes + lanes;
-        TS.Store(rest, ref *restLanes, 0);
-        T* restErrorLanes = restLanes + lanes;
-        TS.Store(restError, ref *restErrorLanes, 0);
-        T* differenceLanes = restErrorLanes + lanes;
-        TS.Store(difference, ref *differenceLanes, 0);
-        T* differenceErrorLanes = differenceLanes + lanes;
-        TS.Store(differenceError, ref *differenceErrorLanes, 0);
-        // Σe = k + rest as hi + lo, exact enough that hi + lo − 1 keeps its relative accuracy; a vector
-        // of rows at a time (lane by lane, each float-to-double conversion waited on the previous one).
         for (int lane = 0; lane < used; lane += Vector<double>.Count)
         {
-            Vector<double> k = InDouble(kLanes + lane), others = InDouble(restLanes + lane), hi = k + others;
+            // Σe = k + rest as hi + lo, exact enough that hi + lo − 1 keeps its relative accuracy.
+            Vector<double> k = InDouble(Lanes(exps, lanes, LaneField.AtMax) + lane), others = InDouble(Lanes(exps, lanes, LaneField.Rest) + lane), hi = k + others;
             Vector<double> bVirtual = hi - k;
-            Vector<double> lo = ((k - (hi - bVirtual)) + (others - bVirtual)) + InDouble(restErrorLanes + lane);
-            Store(hi, t + lane, stride, TailField.Hi);
-            Store(lo, t + lane, stride, TailField.Lo);
-            Store(InDouble(maxLanes + lane), t + lane, stride, TailField.Max);
-            Store(InDouble(differenceLanes + lane) + InDouble(differenceErrorLanes + lane), t + lane, stride, TailField.Difference);
+            Vector<double> lo = ((k - (hi - bVirtual)) + (others - bVirtual)) + InDouble(Lanes(exps, lanes, LaneField.RestError) + lane);
+            Vector<double> rowMax = InDouble(Lanes(exps, lanes, LaneField.Max) + lane);
+            Vector<long> skip = Vector.LessThan(InDouble(labelLanes + lane), Vector<double>.Zero) | ~Vector.Equals(rowMax - rowMax, Vector<double>.Zero);
+            Store(Vector.ConditionalSelect(skip, Vector<double>.One, hi), t + lane, stride, TailField.Hi);
+            Store(Vector.ConditionalSelect(skip, Vector<double>.Zero, lo), t + lane, stride, TailField.Lo);
+            Store(Vector.ConditionalSelect(skip, Vector<double>.Zero, rowMax), t + lane, stride, TailField.Max);
+            Store(Vector.ConditionalSelect(skip, Vector<double>.Zero, InDouble(Lanes(exps, lanes, LaneField.LabelLogit) + lane)), t + lane, stride, TailField.LabelLogit);
+            Store(Vector.ConditionalSelect(skip, Vector<double>.One, InDouble(Lanes(exps, lanes, LaneField.LabelExp) + lane)), t + lane, stride, TailField.LabelExp);
+            Store(Vector.ConditionalSelect(skip, Vector<double>.Zero, InDouble(Lanes(exps, lanes, LaneField.LabelWeight) + lane)), t + lane, stride, TailField.LabelWeight);
+            Vector<double> rowDifference = InDouble(Lanes(exps, lanes, LaneField.Difference) + lane) + InDouble(Lanes(exps, lanes, LaneField.DifferenceError) + lane);
+            Store(Vector.ConditionalSelect(skip, Vector<double>.Zero, rowDifference), t + lane, stride, TailField.Difference);
         }
 
-        for (int lane = 0; lane < used; lane++)
-        {
-            int label = lane < count ? a.Labels[first + lane] : a.IgnoreIndex;
-            if (label == a.IgnoreIndex || !T.IsFinite(maxLanes[lane]))
-            {
-                SetHarmless(t, stride, lane);
-                continue;
-            }
+        RowTerms(in a, t, stride, used);
 
-            Field(t, stride, TailField.LabelLogit)[lane] = double.CreateTruncating(values[(label * lanes) + lane]);
-            Field(t, stride, TailField.LabelExp)[lane] = double.CreateTruncating(exps[(label * lanes) + lane]);
-            Field(t, stride, TailField.LabelWeight)[lane] = LabelWeight(in a, label);
-        }
-
+        // The call's loss sum, TwoSum lane by lane across the blocks (AllShortRows adds the lanes up); in
+        // a loop of its own, with no call to keep the sums on the stack.
+        Vector<double> hiSum = sumHi, loSum = sumLo;
         for (int lane = 0; lane < used; lane += Vector<double>.Count)
         {
-            RowTerms(in a, t + lane, stride);
+            Vector<double> loss = Load(t + lane, stride, TailField.Loss), sum = hiSum + loss, lossVirtual = sum - hiSum;
+            loSum += (hiSum - (sum - lossVirtual)) + (loss - lossVirtual);
+            hiSum = sum;
         }
 
+        (sumHi, sumLo) = (hiSum, loSum);
+        double* losses = Field(t, stride, TailField.Loss);
+        for (int lane = 0; a.Losses != null && lane < count; lane++)
+        {
+            a.Losses[first + lane] = T.CreateTruncating(losses[lane]);
+        }
+
+        bool special = TS.CountLanes(TS.Equal(TS.Subtract(max, max), default)) != lanes;
         if (a.Gradient != null)
         {
-            // g = e·scale − w ⊙ (f·ε/C), down the registers; each row then copies its lane out.
-            T* scaleLanes = differenceErrorLanes + lanes;
-            for (int lane = 0; lane < count; lane++)
-            {
-                scaleLanes[lane] = T.CreateTruncating(Field(t, stride, TailField.Scale)[lane]);
-            }
-
-            TVec scale = TS.Load(ref *scaleLanes, 0);
+            // g = e·scale − w ⊙ (f·ε/C), the label's entry its own term, 0 for ignored rows; down the registers.
+            T* scaleLanes = Lanes(exps, lanes, LaneField.Scale), labelTermLanes = Lanes(exps, lanes, LaneField.LabelTerm);
+            InLanes(Field(t, stride, TailField.Scale), scaleLanes, used);
+            InLanes(Field(t, stride, TailField.LabelTerm), labelTermLanes, used);
+            TVec scale = TS.Load(ref *scaleLanes, 0), labelTerm = TS.Load(ref *labelTermLanes, 0), ignored = TS.Equal(labels, TS.Create(-T.One));
             T target = T.CreateTruncating(a.GradientScale * a.Smoothing / classes);
+            classIndex = default;
             for (int j = 0; j < classes; j++)
             {
                 TVec g = TS.Subtract(TS.Multiply(TS.Load(ref *exps, (nuint)(j * lanes)), scale), TS.Create(weighted ? a.Weights[j] * target : target));
+                g = TS.ZeroLanes(TS.Select(TS.Equal(labels, classIndex), labelTerm, g), ignored);
+                classIndex = TS.Add(classIndex, one);
                 TS.Store(g, ref *exps, (nuint)(j * lanes));
             }
 
             // All rows at once, unless a special row must still read its logits (the gradient may be them).
-            for (int lane = 0; registerTranspose && lane < count; lane++)
-            {
-                registerTranspose = T.IsFinite(maxLanes[lane]);
-            }
-
+            registerTranspose &= !special;
             if (registerTranspose && typeof(T) == typeof(float))
             {
                 SoftmaxBlocks.StoreTransposed(ref *(SoftmaxBlocks.Block*)exps, ref *(float*)(a.Gradient + ((nint)first * classes)), classes, classMask);
@@ -302,45 +334,62 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             }
         }
 
-        double* losses = Field(t, stride, TailField.Loss);
-        for (int lane = 0; lane < count; lane++)
+        bool copyOut = a.Gradient != null && !registerTranspose;
+        for (int lane = 0; (special || copyOut) && lane < count; lane++)
         {
             int r = first + lane, label = a.Labels[r];
-            if (label == a.IgnoreIndex)
+            if (label != a.IgnoreIndex && !T.IsFinite(Lanes(exps, lanes, LaneField.Max)[lane]))
             {
-                losses[lane] = IgnoredRow(in a, r);
+                Finish(in a, r, SpecialRow(in a, r, label), ref lossHi, ref lossLo);
             }
-            else if (!T.IsFinite(maxLanes[lane]))
+            else if (copyOut)
             {
-                losses[lane] = SpecialRow(in a, r, label);
-            }
-            else if (a.Gradient != null)
-            {
-                T* g = a.Gradient + ((nint)r * classes);
-                if (!registerTranspose)
+                T* g = a.Gradient + ((nint)r * classes), end = g + classes;
+                for (T* e = exps + lane; g < end; g++, e += lanes)
                 {
-                    T* end = g + classes;
-                    for (T* e = exps + lane; g < end; g++, e += lanes)
-                    {
-                        *g = *e;
-                    }
-
-                    g -= classes;
+                    *g = *e;
                 }
-
-                g[label] = T.CreateTruncating(Field(t, stride, TailField.LabelTerm)[lane]);
             }
         }
+    }
 
-        // Summed in a loop of its own, with no calls: beside them the sum lived on the stack, and each
-        // row waited on the last one's store (13 % of this method's samples, double 1,438 x 10).
-        double sumHi = lossHi, sumLo = lossLo;
-        for (int lane = 0; lane < count; lane++)
+    /// <summary>The per-row values of a block of short rows in T, each a run of TS.Count lanes after the exps.</summary>
+    private enum LaneField
+    {
+        Max,
+        AtMax,
+        Rest,
+        RestError,
+        Difference,
+        DifferenceError,
+        LabelLogit,
+        LabelExp,
+        LabelWeight,
+        Scale,
+        LabelTerm,
+        Label, // last: its lanes run on to the tail's lanes, into the padding
+        Count,
+    }
+
+    private static unsafe T* Lanes(T* exps, int lanes, LaneField field) => exps + ((MaxShortClasses + (int)field) * lanes);
+
+    /// <summary>
+    /// n doubles (a multiple of Vector&lt;double&gt;.Count) into T; for float it writes up to
+    /// Vector&lt;double&gt;.Count lanes past them.
+    /// </summary>
+    private static unsafe void InLanes(double* source, T* destination, int n)
+    {
+        for (int i = 0; i < n; i += Vector<double>.Count)
         {
-            Finish(in a, first + lane, losses[lane], ref sumHi, ref sumLo);
+            if (typeof(T) == typeof(double))
+            {
+                Vector.Store(Vector.Load(source + i), (double*)destination + i);
+            }
+            else
+            {
+                Vector.Store(Vector.Narrow(Vector.Load(source + i), Vector<double>.Zero), (float*)destination + i);
+            }
         }
-
-        (lossHi, lossLo) = (sumHi, sumLo);
     }
 
     /// <summary>The per-row fields of the short rows' tail, each a run of <see cref="TailLanes"/> doubles.</summary>
@@ -374,33 +423,42 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
     /// double's 10-class rows), where <see cref="Loss"/> takes Math.Log; no row goes through both.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // its own inlining budget
-    private static unsafe void RowTerms(in CrossEntropyArgs<T> a, double* t, int stride)
+    private static unsafe void RowTerms(in CrossEntropyArgs<T> a, double* tail, int stride, int used)
     {
-        Vector<double> hi = Load(t, stride, TailField.Hi), lo = Load(t, stride, TailField.Lo);
-        Vector<double> logSum = LogPositive.Compute(hi) + (lo / hi), s = hi + lo;
         double eps = a.Smoothing, share = eps / a.Classes, f = a.GradientScale;
+        var oneMinusEps = new Vector<double>(1 - eps);
+        var smoothingShare = new Vector<double>(share);
+        var weightTotal = new Vector<double>(a.WeightTotal);
+        var labelScale = new Vector<double>((1 - eps) + share);
+        var weightTotalShare = new Vector<double>(share * a.WeightTotal);
+        var factor = new Vector<double>(f);
+        for (double* t = tail; t < tail + used; t += Vector<double>.Count)
+        {
+            Vector<double> hi = Load(t, stride, TailField.Hi), lo = Load(t, stride, TailField.Lo);
+            Vector<double> logSum = LogPositive.Compute(hi) + (lo / hi), s = hi + lo;
 
-        // z_y − max as a double-double (exact in double alone for float); its error 0 where it is infinite.
-        Vector<double> x = Load(t, stride, TailField.LabelLogit), y = -Load(t, stride, TailField.Max);
-        Vector<double> d = x + y, bVirtual = d - x;
-        Vector<double> dError = Vector.ConditionalSelect(Vector.Equals(d - d, Vector<double>.Zero), (x - (d - bVirtual)) + (y - bVirtual), Vector<double>.Zero);
+            // z_y − max as a double-double (exact in double alone for float); its error 0 where it is infinite.
+            Vector<double> x = Load(t, stride, TailField.LabelLogit), y = -Load(t, stride, TailField.Max);
+            Vector<double> d = x + y, bVirtual = d - x;
+            Vector<double> dError = Vector.ConditionalSelect(Vector.Equals(d - d, Vector<double>.Zero), (x - (d - bVirtual)) + (y - bVirtual), Vector<double>.Zero);
 
-        Vector<double> labelWeight = Load(t, stride, TailField.LabelWeight), labelExp = Load(t, stride, TailField.LabelExp);
-        Vector<double> labelPart = eps == 1
-            ? Vector<double>.Zero
-            : Vector.ConditionalSelect(Vector.Equals(labelWeight, Vector<double>.Zero), Vector<double>.Zero, new Vector<double>(1 - eps) * labelWeight * ((logSum - d) - dError));
-        Vector<double> smoothingPart = eps > 0
-            ? new Vector<double>(share) * ((new Vector<double>(a.WeightTotal) * logSum) - Load(t, stride, TailField.Difference))
-            : Vector<double>.Zero;
-        Store(labelPart + smoothingPart, t, stride, TailField.Loss);
+            Vector<double> labelWeight = Load(t, stride, TailField.LabelWeight), labelExp = Load(t, stride, TailField.LabelExp);
+            Vector<double> labelPart = eps == 1
+                ? Vector<double>.Zero
+                : Vector.ConditionalSelect(Vector.Equals(labelWeight, Vector<double>.Zero), Vector<double>.Zero, oneMinusEps * labelWeight * ((logSum - d) - dError));
+            Vector<double> smoothingPart = eps > 0
+                ? smoothingShare * ((weightTotal * logSum) - Load(t, stride, TailField.Difference))
+                : Vector<double>.Zero;
+            Store(labelPart + smoothingPart, t, stride, TailField.Loss);
 
-        Vector<double> k = (new Vector<double>(1 - eps) * labelWeight) + new Vector<double>(share * a.WeightTotal);
-        Vector<double> c1 = new Vector<double>((1 - eps) + share) * labelWeight;
-        Vector<double> labelTerm = eps == 0
-            ? new Vector<double>(-f) * labelWeight * (((hi - labelExp) + lo) / s)
-            : new Vector<double>(f) * (((k * labelExp) - (c1 * hi)) - (c1 * lo)) / s;
-        Store(labelTerm, t, stride, TailField.LabelTerm);
-        Store(new Vector<double>(f) * k / s, t, stride, TailField.Scale);
+            Vector<double> k = (oneMinusEps * labelWeight) + weightTotalShare;
+            Vector<double> c1 = labelScale * labelWeight;
+            Vector<double> labelTerm = eps == 0
+                ? -factor * labelWeight * (((hi - labelExp) + lo) / s)
+                : factor * (((k * labelExp) - (c1 * hi)) - (c1 * lo)) / s;
+            Store(labelTerm, t, stride, TailField.LabelTerm);
+            Store(factor * k / s, t, stride, TailField.Scale);
+        }
     }
 
     private static unsafe Vector<double> Load(double* t, int stride, TailField field) =>
@@ -419,18 +477,6 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
 
         Vector.Widen(Vector.Load((float*)p), out Vector<double> low, out _);
         return low;
-    }
-
-    /// <summary>Inputs for a lane whose results nobody reads (past the last row, ignored, special): finite, no division by zero.</summary>
-    private static unsafe void SetHarmless(double* t, int stride, int lane)
-    {
-        Field(t, stride, TailField.Hi)[lane] = 1;
-        Field(t, stride, TailField.Lo)[lane] = 0;
-        Field(t, stride, TailField.Max)[lane] = 0;
-        Field(t, stride, TailField.LabelLogit)[lane] = 0;
-        Field(t, stride, TailField.LabelExp)[lane] = 1;
-        Field(t, stride, TailField.LabelWeight)[lane] = 0;
-        Field(t, stride, TailField.Difference)[lane] = 0;
     }
 
     /// <summary>What a row's loss and gradient are made of: Σe = Hi + Lo, the max, S = Σ w·u and D = Σ w·u·(z − max).</summary>

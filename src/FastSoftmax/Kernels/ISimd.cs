@@ -77,6 +77,9 @@ internal interface ISimd<TVec, T>
     /// <summary>value in the lanes of <paramref name="mask"/>, +0 in the others.</summary>
     static abstract TVec KeepLanes(TVec value, TVec mask);
 
+    /// <summary><paramref name="ifTrue"/> in the lanes of <paramref name="mask"/>, <paramref name="ifFalse"/> in the others.</summary>
+    static abstract TVec Select(TVec mask, TVec ifTrue, TVec ifFalse);
+
     /// <summary>The lanes below <paramref name="lane"/> set to +0, the others kept.</summary>
     static abstract TVec ZeroLanesBelow(TVec value, int lane);
 

@@ -159,6 +159,9 @@ internal readonly unsafe struct Simd128<T> : ISimd<Vector128<T>, T>
     public static Vector128<T> KeepLanes(Vector128<T> value, Vector128<T> mask) => Vector128.ConditionalSelect(mask, value, default);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Select(Vector128<T> mask, Vector128<T> ifTrue, Vector128<T> ifFalse) => Vector128.ConditionalSelect(mask, ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> ZeroLanesBelow(Vector128<T> value, int lane) =>
         Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(LaneIndices, Vector128.Create(T.CreateTruncating(lane))), value, default);
 

@@ -142,6 +142,9 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
     public static Vector256<T> KeepLanes(Vector256<T> value, Vector256<T> mask) => Vector256.ConditionalSelect(mask, value, default);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> ifTrue, Vector256<T> ifFalse) => Vector256.ConditionalSelect(mask, ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ZeroLanesBelow(Vector256<T> value, int lane) =>
         Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices, Vector256.Create(T.CreateTruncating(lane))), value, default);
 

@@ -182,6 +182,9 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
     public static Vector512<T> KeepLanes(Vector512<T> value, Vector512<T> mask) => Vector512.ConditionalSelect(mask, value, default);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Select(Vector512<T> mask, Vector512<T> ifTrue, Vector512<T> ifFalse) => Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> ZeroLanesBelow(Vector512<T> value, int lane) =>
         Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(LaneIndices, Vector512.Create(T.CreateTruncating(lane))), value, default);
 

@@ -76,6 +76,9 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
     public static T KeepLanes(T value, T mask) => mask != T.Zero ? value : T.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Select(T mask, T ifTrue, T ifFalse) => mask != T.Zero ? ifTrue : ifFalse;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T ZeroLanesBelow(T value, int lane) => lane > 0 ? T.Zero : value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
