@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FastSoftmax.Kernels;
 
 namespace FastSoftmax;
@@ -84,9 +86,34 @@ internal static class EntryCrossEntropy
             }
         }
 
-        // Labels are checked, and the mean's denominator found, before anything is written.
-        double denominator = soft ? rows : 0;
-        for (int r = 0; r < labels.Length; r++)
+        // Labels are checked, and the mean's denominator found, before anything is written: without
+        // weights a register of labels at a time (row by row, the sum's chain of additions was 5 % of
+        // the 10-class call), the first bad label then named by the loop after.
+        int r = 0, counted = 0;
+        double weightSum = 0;
+        if (classWeights.IsEmpty)
+        {
+            var ignore = new Vector<int>(ignoreIndex);
+            var classCount = new Vector<uint>((uint)classes);
+            Vector<int> ignoredLanes = Vector<int>.Zero;
+            ref byte start = ref Unsafe.As<int, byte>(ref MemoryMarshal.GetReference(labels));
+            for (; r <= labels.Length - Vector<int>.Count; r += Vector<int>.Count)
+            {
+                var label = Unsafe.ReadUnaligned<Vector<int>>(ref Unsafe.Add(ref start, r * sizeof(int)));
+                Vector<int> ignored = Vector.Equals(label, ignore);
+                Vector<int> outside = Vector.AsVectorInt32(Vector.GreaterThanOrEqual(Vector.AsVectorUInt32(label), classCount));
+                if (!Vector.EqualsAll(Vector.AndNot(outside, ignored), Vector<int>.Zero))
+                {
+                    break;
+                }
+
+                ignoredLanes += ignored; // −1 a lane for each ignored label
+            }
+
+            counted = r + Vector.Sum(ignoredLanes);
+        }
+
+        for (; r < labels.Length; r++)
         {
             int label = labels[r];
             if (label == ignoreIndex)
@@ -99,8 +126,11 @@ internal static class EntryCrossEntropy
                 throw new ArgumentOutOfRangeException(nameof(labels), label, $"labels[{r}] = {label} is outside [0, {classes}) and is not ignoreIndex ({ignoreIndex}).");
             }
 
-            denominator += classWeights.IsEmpty ? 1 : double.CreateTruncating(classWeights[label]);
+            counted++;
+            weightSum += classWeights.IsEmpty ? 0 : double.CreateTruncating(classWeights[label]);
         }
+
+        double denominator = soft ? rows : classWeights.IsEmpty ? counted : weightSum;
 
         // A mean over nothing counted is 0 with a zero gradient (PyTorch gives NaN; a batch of padding should not poison training).
         double scale = reduction == Reduction.Sum ? 1 : denominator > 0 ? 1 / denominator : 0;

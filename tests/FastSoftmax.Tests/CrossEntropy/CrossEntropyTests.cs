@@ -115,6 +115,27 @@ public class CrossEntropyTests
         Assert.True(Math.Abs(mean - expected) <= 1e-15 * Math.Abs(expected), $"{mean:R} vs {expected:R}");
     }
 
+    [Fact]
+    public void Mean_divides_by_the_counted_rows_of_a_long_batch()
+    {
+        const int Rows = 37, Classes = 10;
+        float[] logits = Enumerable.Range(0, Rows * Classes).Select(i => (float)((i * 7) % 13) / 3).ToArray();
+        foreach (int ignoreIndex in new[] { CrossEntropy.DefaultIgnoreIndex, 4 })
+        {
+            int[] labels = Enumerable.Range(0, Rows).Select(r => r % 3 == 1 ? ignoreIndex : (r * 3) % Classes).ToArray();
+            int counted = labels.Count(l => l != ignoreIndex);
+            float[] losses = new float[Rows], gradient = new float[logits.Length], meanGradient = new float[logits.Length];
+            CrossEntropy.LossAndGradient(logits, labels, losses, gradient, Classes, ignoreIndex: ignoreIndex);
+            float mean = CrossEntropy.LossAndGradient(logits, labels, meanGradient, Classes, ignoreIndex: ignoreIndex);
+            double expected = losses.Sum(l => (double)l) / counted;
+            Assert.True(Math.Abs(mean - expected) <= 2e-6 * expected, $"ignore {ignoreIndex}: mean {mean:R}, Σ losses / {counted} = {expected:R}");
+            for (int i = 0; i < gradient.Length; i++)
+            {
+                Assert.Equal(gradient[i] / counted, meanGradient[i], 1e-7f);
+            }
+        }
+    }
+
     [Property]
     public void Ignored_rows_add_nothing_and_get_a_zero_gradient(Batch batch)
     {
@@ -214,6 +235,17 @@ public class CrossEntropyTests
         Assert.Equal("labels", label.ParamName);
         Assert.Contains("labels[1] = 3", label.Message, StringComparison.Ordinal);
         Assert.All(gradient, g => Assert.Equal(7f, g));
+        float[] longLogits = new float[40 * 3], longGradient = Enumerable.Repeat(7f, 40 * 3).ToArray();
+        foreach (int bad in new[] { -5, 3 })
+        {
+            int[] labels = Enumerable.Range(0, 40).Select(r => r % 3).ToArray();
+            labels[21] = bad; // inside a register of labels, after whole registers of good ones
+            var late = Assert.Throws<ArgumentOutOfRangeException>(() => CrossEntropy.LossAndGradient(longLogits, labels, longGradient, 3));
+            Assert.Equal("labels", late.ParamName);
+            Assert.Contains($"labels[21] = {bad}", late.Message, StringComparison.Ordinal);
+            Assert.All(longGradient, g => Assert.Equal(7f, g));
+        }
+
         Throws<ArgumentOutOfRangeException>("classes", () => CrossEntropy.LossAndGradient(logits, [0, 1], gradient, 0));
         Throws<ArgumentException>("logits", () => CrossEntropy.LossAndGradient(logits, [0, 1], gradient, 4));
         Throws<ArgumentException>("labels", () => CrossEntropy.LossAndGradient(logits, [0, 1, 2], gradient, 3));
