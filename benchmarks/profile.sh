@@ -13,7 +13,7 @@ dotnet build benchmarks/FastSoftmax.Benchmarks -c Release -v q -nologo >/dev/nul
 work=$(mktemp -d /tmp/fastsoftmax-profile.XXXXXX)
 rm -f /tmp/perf-*.map
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
-DOTNET_JitDisasm='Run Rows ShortRows RowTerms Row Evaluate Softmax' DOTNET_JitDisasmWithCodeBytes=1 DOTNET_JitStdOutFile="$work/disasm.txt" \
+DOTNET_JitDisasm='Run Rows ShortRows RowTerms Row Evaluate Softmax OneShortRow' DOTNET_JitDisasmWithCodeBytes=1 DOTNET_JitStdOutFile="$work/disasm.txt" \
   perf record -F 5000 -e cpu-clock -o "$work/perf.data" -q \
   dotnet benchmarks/FastSoftmax.Benchmarks/bin/Release/net10.0/FastSoftmax.Benchmarks.dll profile "$op" "$n" "$rows" "$seconds"
 perf script -i "$work/perf.data" -F ip,sym 2>/dev/null > "$work/samples.txt"
@@ -39,7 +39,7 @@ for line in open(f"{work}/map.txt"):
 listings = open(f"{work}/disasm.txt").read().split("; Assembly listing for method ")
 listing = next((l for l in listings if f"; Total bytes of code {size}" in l), None) if size else None
 if listing is None:
-    print("no disassembly of the hottest method with its size (not one of Run, Rows, ShortRows, RowTerms, Row, Evaluate, Softmax)")
+    print("no disassembly of the hottest method with its size (not one of Run, Rows, ShortRows, RowTerms, Row, Evaluate, Softmax, OneShortRow)")
     sys.exit(0)
 hits = collections.Counter(int(s[0], 16) - start for s in samples if len(s) > 1 and s[1].strip() == top)
 blocks, offset = [], 0

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -25,10 +26,21 @@ internal static class SoftmaxBlocks
     // Transposing 16 x 16 floats: at each scale h (8, 4, 2, 1), rows i and i + h swap their off-diagonal
     // h-blocks: row i keeps its lanes with bit h clear and takes row i + h's below them; row i + h takes
     // row i's lanes with bit h set and keeps its own (one vpermt2ps each).
-    private static readonly Vector512<int> Keep8 = Swap(8, first: true), Take8 = Swap(8, first: false);
-    private static readonly Vector512<int> Keep4 = Swap(4, first: true), Take4 = Swap(4, first: false);
-    private static readonly Vector512<int> Keep2 = Swap(2, first: true), Take2 = Swap(2, first: false);
-    private static readonly Vector512<int> Keep1 = Swap(1, first: true), Take1 = Swap(1, first: false);
+    // The lane indices, for h = 8, 4, 2, 1, of "keep" (row i) then "take" (row i + h): RVA data, which
+    // needs no class initialization (as static readonly fields, code compiled before the class was
+    // initialized, tiered compilation off or ReadyToRun, loaded them behind a class-initialization
+    // check whose helper call spilled the transposes' registers).
+    private static ReadOnlySpan<int> SwapIndices =>
+    [
+        0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23,
+        8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31,
+        0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27,
+        4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31,
+        0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29,
+        2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31,
+        0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30,
+        1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31,
+    ];
 
     /// <summary>Rows of 2 to 16 classes on AVX-512 (where the per-row registers of 4 and 8 lanes mask too).</summary>
     public static bool Applies(int classes) =>
@@ -536,54 +548,48 @@ internal static class SoftmaxBlocks
         ref Vector512<float> r8, ref Vector512<float> r9, ref Vector512<float> r10, ref Vector512<float> r11,
         ref Vector512<float> r12, ref Vector512<float> r13, ref Vector512<float> r14, ref Vector512<float> r15)
     {
-        (r0, r8) = SwapBlocks(r0, r8, Keep8, Take8);
-        (r1, r9) = SwapBlocks(r1, r9, Keep8, Take8);
-        (r2, r10) = SwapBlocks(r2, r10, Keep8, Take8);
-        (r3, r11) = SwapBlocks(r3, r11, Keep8, Take8);
-        (r4, r12) = SwapBlocks(r4, r12, Keep8, Take8);
-        (r5, r13) = SwapBlocks(r5, r13, Keep8, Take8);
-        (r6, r14) = SwapBlocks(r6, r14, Keep8, Take8);
-        (r7, r15) = SwapBlocks(r7, r15, Keep8, Take8);
-        (r0, r4) = SwapBlocks(r0, r4, Keep4, Take4);
-        (r1, r5) = SwapBlocks(r1, r5, Keep4, Take4);
-        (r2, r6) = SwapBlocks(r2, r6, Keep4, Take4);
-        (r3, r7) = SwapBlocks(r3, r7, Keep4, Take4);
-        (r8, r12) = SwapBlocks(r8, r12, Keep4, Take4);
-        (r9, r13) = SwapBlocks(r9, r13, Keep4, Take4);
-        (r10, r14) = SwapBlocks(r10, r14, Keep4, Take4);
-        (r11, r15) = SwapBlocks(r11, r15, Keep4, Take4);
-        (r0, r2) = SwapBlocks(r0, r2, Keep2, Take2);
-        (r1, r3) = SwapBlocks(r1, r3, Keep2, Take2);
-        (r4, r6) = SwapBlocks(r4, r6, Keep2, Take2);
-        (r5, r7) = SwapBlocks(r5, r7, Keep2, Take2);
-        (r8, r10) = SwapBlocks(r8, r10, Keep2, Take2);
-        (r9, r11) = SwapBlocks(r9, r11, Keep2, Take2);
-        (r12, r14) = SwapBlocks(r12, r14, Keep2, Take2);
-        (r13, r15) = SwapBlocks(r13, r15, Keep2, Take2);
-        (r0, r1) = SwapBlocks(r0, r1, Keep1, Take1);
-        (r2, r3) = SwapBlocks(r2, r3, Keep1, Take1);
-        (r4, r5) = SwapBlocks(r4, r5, Keep1, Take1);
-        (r6, r7) = SwapBlocks(r6, r7, Keep1, Take1);
-        (r8, r9) = SwapBlocks(r8, r9, Keep1, Take1);
-        (r10, r11) = SwapBlocks(r10, r11, Keep1, Take1);
-        (r12, r13) = SwapBlocks(r12, r13, Keep1, Take1);
-        (r14, r15) = SwapBlocks(r14, r15, Keep1, Take1);
+        ref int swap = ref MemoryMarshal.GetReference(SwapIndices);
+        Vector512<int> keep8 = Vector512.LoadUnsafe(ref swap), take8 = Vector512.LoadUnsafe(ref swap, 16);
+        Vector512<int> keep4 = Vector512.LoadUnsafe(ref swap, 32), take4 = Vector512.LoadUnsafe(ref swap, 48);
+        Vector512<int> keep2 = Vector512.LoadUnsafe(ref swap, 64), take2 = Vector512.LoadUnsafe(ref swap, 80);
+        Vector512<int> keep1 = Vector512.LoadUnsafe(ref swap, 96), take1 = Vector512.LoadUnsafe(ref swap, 112);
+        (r0, r8) = SwapBlocks(r0, r8, keep8, take8);
+        (r1, r9) = SwapBlocks(r1, r9, keep8, take8);
+        (r2, r10) = SwapBlocks(r2, r10, keep8, take8);
+        (r3, r11) = SwapBlocks(r3, r11, keep8, take8);
+        (r4, r12) = SwapBlocks(r4, r12, keep8, take8);
+        (r5, r13) = SwapBlocks(r5, r13, keep8, take8);
+        (r6, r14) = SwapBlocks(r6, r14, keep8, take8);
+        (r7, r15) = SwapBlocks(r7, r15, keep8, take8);
+        (r0, r4) = SwapBlocks(r0, r4, keep4, take4);
+        (r1, r5) = SwapBlocks(r1, r5, keep4, take4);
+        (r2, r6) = SwapBlocks(r2, r6, keep4, take4);
+        (r3, r7) = SwapBlocks(r3, r7, keep4, take4);
+        (r8, r12) = SwapBlocks(r8, r12, keep4, take4);
+        (r9, r13) = SwapBlocks(r9, r13, keep4, take4);
+        (r10, r14) = SwapBlocks(r10, r14, keep4, take4);
+        (r11, r15) = SwapBlocks(r11, r15, keep4, take4);
+        (r0, r2) = SwapBlocks(r0, r2, keep2, take2);
+        (r1, r3) = SwapBlocks(r1, r3, keep2, take2);
+        (r4, r6) = SwapBlocks(r4, r6, keep2, take2);
+        (r5, r7) = SwapBlocks(r5, r7, keep2, take2);
+        (r8, r10) = SwapBlocks(r8, r10, keep2, take2);
+        (r9, r11) = SwapBlocks(r9, r11, keep2, take2);
+        (r12, r14) = SwapBlocks(r12, r14, keep2, take2);
+        (r13, r15) = SwapBlocks(r13, r15, keep2, take2);
+        (r0, r1) = SwapBlocks(r0, r1, keep1, take1);
+        (r2, r3) = SwapBlocks(r2, r3, keep1, take1);
+        (r4, r5) = SwapBlocks(r4, r5, keep1, take1);
+        (r6, r7) = SwapBlocks(r6, r7, keep1, take1);
+        (r8, r9) = SwapBlocks(r8, r9, keep1, take1);
+        (r10, r11) = SwapBlocks(r10, r11, keep1, take1);
+        (r12, r13) = SwapBlocks(r12, r13, keep1, take1);
+        (r14, r15) = SwapBlocks(r14, r15, keep1, take1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<float> A, Vector512<float> B) SwapBlocks(Vector512<float> a, Vector512<float> b, Vector512<int> keep, Vector512<int> take) =>
         (Avx512F.PermuteVar16x32x2(a, keep, b), Avx512F.PermuteVar16x32x2(a, take, b));
-
-    private static Vector512<int> Swap(int h, bool first)
-    {
-        var index = new int[Rows];
-        for (int l = 0; l < Rows; l++)
-        {
-            index[l] = (l & h) == 0 ? (first ? l : l + h) : (first ? Rows + l - h : Rows + l);
-        }
-
-        return Vector512.Create(index);
-    }
 
     private const int CacheLine = 64, BlockBytes = Rows * 64;
 
