@@ -1,5 +1,7 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -108,7 +110,6 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
     // put in place by one permute: a masked access also reaches past the row, and on AMD (Zen 4) a
     // load whose masked-off lanes overlap a recent store nearby can wait for that store (a lone
     // 10-float softmax took 29 or 52 ns by where its two arrays lay; this way 19.7 at every offset tried).
-    private static readonly Vector512<T>[] RowLoadIndex = RowIndices(load: true), RowStoreIndex = RowIndices(load: false);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> LoadRow(ref T source, int n, Vector512<T> mask)
@@ -121,7 +122,7 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
 
         // Not Vector512.Create(lower, upper): the JIT built that on a stack slot it loaded first.
         Vector512<T> halves = Vector256.LoadUnsafe(ref source).ToVector512Unsafe().WithUpper(Vector256.LoadUnsafe(ref source, (nuint)(n - half)));
-        return Permute(halves, RowLoadIndex[n - half]);
+        return Permute(halves, RowIndex(n, load: true));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -134,7 +135,7 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
             return;
         }
 
-        Permute(value, RowStoreIndex[n - half]).GetLower().StoreUnsafe(ref destination, (nuint)(n - half));
+        Permute(value, RowIndex(n, load: false)).GetLower().StoreUnsafe(ref destination, (nuint)(n - half));
         value.GetLower().StoreUnsafe(ref destination);
     }
 
@@ -145,29 +146,58 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
             : Avx512F.PermuteVar8x64(value.AsDouble(), index.AsInt64()).As<double, T>();
 
     /// <summary>
-    /// Per n from half a register to a whole one, the lane indices that put [x[0..half), x[n − half .. n)]
-    /// in row order with x[0] past n (load), or that bring lanes n − half .. n − 1 down to the low half (store).
+    /// The lane indices for a row of n elements, n from half a register to a whole one, that put
+    /// [x[0..half), x[n − half .. n)] in row order with x[0] past n (load), or that bring lanes
+    /// n − half .. n − 1 down to the low half (store).
     /// </summary>
-    private static Vector512<T>[] RowIndices(bool load)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> RowIndex(int n, bool load)
     {
-        int count = Vector512<T>.Count, half = count / 2;
-        var tables = new Vector512<T>[half + 1];
-        for (int n = half; n <= count; n++)
-        {
-            Vector512<T> index = default;
-            for (int lane = 0; lane < count; lane++)
-            {
-                int from = load ? (lane < half ? lane : lane < n ? lane + count - n : 0) : (lane < half ? n - half + lane : 0);
-                index = typeof(T) == typeof(float)
-                    ? index.AsInt32().WithElement(lane, from).As<int, T>()
-                    : index.AsInt64().WithElement(lane, (long)from).As<long, T>();
-            }
-
-            tables[n - half] = index;
-        }
-
-        return tables;
+        int half = Vector256<T>.Count;
+        nuint table = (nuint)((load ? 0 : half + 1) + (n - half));
+        return typeof(T) == typeof(float)
+            ? Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(RowIndex32), table * 16).As<int, T>()
+            : Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(RowIndex64), table * 8).As<long, T>();
     }
+
+    // RowIndex's tables, load then store, for float (n = 8 .. 16) and double (n = 4 .. 8): RVA data, which
+    // needs no class initialization (static readonly arrays cost code compiled before the class was
+    // initialized, tiered compilation off or ReadyToRun, a class-initialization check on every row).
+    private static ReadOnlySpan<int> RowIndex32 =>
+    [
+        0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 1, 2, 3, 4, 5, 6, 7, 15, 0, 0, 0, 0, 0, 0, 0,
+        0, 1, 2, 3, 4, 5, 6, 7, 14, 15, 0, 0, 0, 0, 0, 0,
+        0, 1, 2, 3, 4, 5, 6, 7, 13, 14, 15, 0, 0, 0, 0, 0,
+        0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0,
+        0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 0, 0, 0,
+        0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 0, 0,
+        0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 0,
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+        0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+        2, 3, 4, 5, 6, 7, 8, 9, 0, 0, 0, 0, 0, 0, 0, 0,
+        3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0, 0, 0, 0,
+        4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
+        5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0, 0, 0, 0, 0, 0,
+        6, 7, 8, 9, 10, 11, 12, 13, 0, 0, 0, 0, 0, 0, 0, 0,
+        7, 8, 9, 10, 11, 12, 13, 14, 0, 0, 0, 0, 0, 0, 0, 0,
+        8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
+    private static ReadOnlySpan<long> RowIndex64 =>
+    [
+        0, 1, 2, 3, 0, 0, 0, 0,
+        0, 1, 2, 3, 7, 0, 0, 0,
+        0, 1, 2, 3, 6, 7, 0, 0,
+        0, 1, 2, 3, 5, 6, 7, 0,
+        0, 1, 2, 3, 4, 5, 6, 7,
+        0, 1, 2, 3, 0, 0, 0, 0,
+        1, 2, 3, 4, 0, 0, 0, 0,
+        2, 3, 4, 5, 0, 0, 0, 0,
+        3, 4, 5, 6, 0, 0, 0, 0,
+        4, 5, 6, 7, 0, 0, 0, 0,
+    ];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Equal(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
