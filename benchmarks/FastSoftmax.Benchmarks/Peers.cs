@@ -6,6 +6,15 @@ namespace FastSoftmax.Benchmarks;
 /// <summary>What a .NET user writes today, to compare against in the same run.</summary>
 public static class Peers
 {
+    /// <summary>TensorPrimitives.SoftMax on each row of a [rows x classes] batch in turn.</summary>
+    public static void TensorPrimitivesSoftMaxPerRow(float[] x, float[] y, int classes)
+    {
+        for (int r = 0; r < x.Length; r += classes)
+        {
+            TensorPrimitives.SoftMax(x.AsSpan(r, classes), y.AsSpan(r, classes));
+        }
+    }
+
     /// <summary>The stable softmax composed from TensorPrimitives: five passes over the data.</summary>
     public static void ComposedSoftmax(ReadOnlySpan<float> x, Span<float> destination)
     {
