@@ -140,8 +140,13 @@ internal static class Dispatch
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
         TRow.ShortRow<TS, TVec>(ref x, ref destination, n, TS.FirstLanes(n), scale);
 
-    private static KernelWidth ReadCap() =>
-        int.TryParse(Environment.GetEnvironmentVariable("FASTSOFTMAX_MAX_WIDTH"), out int bits) ? (KernelWidth)bits : KernelWidth.Vector512;
+    private static KernelWidth ReadCap()
+    {
+        // Before any kernel is compiled (every entry point asks Dispatch for a width first): see ExpConstants.
+        RuntimeHelpers.RunClassConstructor(typeof(ExpConstants<float>).TypeHandle);
+        RuntimeHelpers.RunClassConstructor(typeof(ExpConstants<double>).TypeHandle);
+        return int.TryParse(Environment.GetEnvironmentVariable("FASTSOFTMAX_MAX_WIDTH"), out int bits) ? (KernelWidth)bits : KernelWidth.Vector512;
+    }
 
     private static KernelWidth[] FindSupported()
     {
