@@ -52,16 +52,20 @@ def report(path):
     print(f'### {name}\n')
     print(f'Elements per ns (higher is better); in brackets, speed relative to {baseline} in the same run.\n')
     ours = [m for m in methods if m.startswith('Fast')] or methods[-1:]
-    print(f'| {key} | ' + ' | '.join(methods) + f" | allocated by {' / '.join(ours)} |")
-    print('|---|' + '---|' * (len(methods) + 1))
-    for size in dict.fromkeys(r[key] for r in data):
-        rows = {r['Method']: r for r in data if r[key] == size}
-        base = nanoseconds(rows[baseline]['Mean'])
-        cells = []
-        for m in methods:
-            t = nanoseconds(rows[m]['Mean'])
-            cells.append(f'{elements(rows[m]) / t:.2f} ({base / t:.2f}x)')
-        print(f'| {size} | ' + ' | '.join(cells) + f" | {' / '.join(rows[m].get('Allocated', '-') for m in ours)} |")
+    # Several jobs in one class (WithoutTieredCompilation): a row per job and size, each against its own job's baseline.
+    jobs = list(dict.fromkeys(r.get('Job', '') for r in data))
+    job_column = len(jobs) > 1
+    print(('| Job ' if job_column else '') + f'| {key} | ' + ' | '.join(methods) + f" | allocated by {' / '.join(ours)} |")
+    print(('|---' if job_column else '') + '|---|' + '---|' * (len(methods) + 1))
+    for job in jobs:
+        for size in dict.fromkeys(r[key] for r in data if r.get('Job', '') == job):
+            rows = {r['Method']: r for r in data if r[key] == size and r.get('Job', '') == job}
+            base = nanoseconds(rows[baseline]['Mean'])
+            cells = []
+            for m in methods:
+                t = nanoseconds(rows[m]['Mean'])
+                cells.append(f'{elements(rows[m]) / t:.2f} ({base / t:.2f}x)')
+            print((f'| {job} ' if job_column else '') + f'| {size} | ' + ' | '.join(cells) + f" | {' / '.join(rows[m].get('Allocated', '-') for m in ours)} |")
     print()
 
 

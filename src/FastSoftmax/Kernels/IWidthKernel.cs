@@ -72,7 +72,11 @@ internal readonly struct EachRow<TRow, T> : IWidthKernel<ForwardArgs<T>, T>
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // Fully optimized from its first call: a call over a batch of long rows takes milliseconds, and its
+    // tier-0 and OSR code ran 3x slower for the first 30-60 calls (log-softmax 4,096 x 1,000: 7.0 ms
+    // a call, BenchmarkDotNet measured it there). PGO adds nothing to its loops (tiered compilation off:
+    // level); and no static readonly field is left for tier-1 to fold.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Rows<TS, TVec>(in ForwardArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct
