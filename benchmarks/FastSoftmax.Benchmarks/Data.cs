@@ -23,4 +23,17 @@ internal static class Data
 
         return x;
     }
+
+    /// <summary>Labels drawn uniformly from [0, classes), one a row.</summary>
+    public static int[] Labels(int rows, int classes, int seed = 5)
+    {
+        var random = new Random(seed);
+        var labels = new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            labels[r] = random.Next(classes);
+        }
+
+        return labels;
+    }
 }

@@ -31,12 +31,7 @@ public class WithoutTieredCompilation
         Classes = classes;
         _x = Data.Logits(rows * classes);
         _y = new float[_x.Length];
-        var random = new Random(5);
-        _labels = new int[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            _labels[r] = random.Next(classes);
-        }
+        _labels = Data.Labels(rows, classes);
     }
 
     [Benchmark(Baseline = true)]

@@ -22,12 +22,7 @@ public class CrossEntropyLossAndGradient
         (int rows, _classes) = Data.Shape(Shape);
         _logits = Data.Logits(rows * _classes);
         _gradient = new float[_logits.Length];
-        var random = new Random(5);
-        _labels = new int[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            _labels[r] = random.Next(_classes);
-        }
+        _labels = Data.Labels(rows, _classes);
     }
 
     /// <summary>Per row: the composed stable softmax, −log p[label], p − one-hot, scaled by 1/rows.</summary>
