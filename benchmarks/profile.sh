@@ -13,7 +13,7 @@ dotnet build benchmarks/FastSoftmax.Benchmarks -c Release -v q -nologo >/dev/nul
 work=$(mktemp -d /tmp/fastsoftmax-profile.XXXXXX)
 rm -f /tmp/perf-*.map
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
-DOTNET_JitDisasm='Run Rows ShortRows RowTerms Row Evaluate Softmax OneShortRow' DOTNET_JitDisasmWithCodeBytes=1 DOTNET_JitStdOutFile="$work/disasm.txt" \
+DOTNET_JitDisasm='Run Rows ShortRows RowTerms Row Evaluate Softmax OneShortRow Sweeps' DOTNET_JitDisasmWithCodeBytes=1 DOTNET_JitStdOutFile="$work/disasm.txt" \
   perf record -F 5000 -e cpu-clock -o "$work/perf.data" -q \
   dotnet benchmarks/FastSoftmax.Benchmarks/bin/Release/net10.0/FastSoftmax.Benchmarks.dll profile "$op" "$n" "$rows" "$seconds"
 perf script -i "$work/perf.data" -F ip,sym 2>/dev/null > "$work/samples.txt"

@@ -64,23 +64,87 @@ public class LongRowTests
     public void A_fully_masked_long_row_is_the_fully_masked_special_row() =>
         CheckBothWays(Enumerable.Repeat(float.NegativeInfinity, N).ToArray());
 
-    private static float[] Logits(int seed)
+    public static TheoryData<int> Widths => new(Dispatch.Supported.Select(w => (int)w));
+
+    /// <summary>
+    /// Rows beyond the caches write their sum pass with streaming stores, from register-aligned
+    /// addresses on, each register joined from two of the terms: the same bits as the plain stores at
+    /// every offset of the destination within a register, in and out of place, and off float's own
+    /// alignment (plain stores then), on every width.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Streaming_stores_write_the_bits_of_plain_ones_at_every_destination_offset(int width)
+    {
+        const int n = (3 * BlockedSoftmax.BlockLength) + 77;
+        float[] x = Logits(seed: 8, n);
+        float[] plain = new float[n];
+        RunBlocked((KernelWidth)width, x, plain, minStreamingLength: nuint.MaxValue);
+        for (int offset = 0; offset < 16; offset++)
+        {
+            float[] buffer = new float[n + 16];
+            RunBlocked((KernelWidth)width, x, buffer.AsSpan(offset, n), minStreamingLength: 0);
+            Assert.Equal(Bits(plain), Bits(buffer.AsSpan(offset, n)));
+            x.CopyTo(buffer.AsSpan(offset));
+            RunBlocked((KernelWidth)width, buffer.AsSpan(offset, n), buffer.AsSpan(offset, n), minStreamingLength: 0);
+            Assert.Equal(Bits(plain), Bits(buffer.AsSpan(offset, n)));
+        }
+
+        byte[] bytes = new byte[(n * sizeof(float)) + 1];
+        Span<float> misaligned = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(1));
+        RunBlocked((KernelWidth)width, x, misaligned, minStreamingLength: 0);
+        Assert.Equal(Bits(plain), Bits(misaligned));
+    }
+
+    [Fact]
+    public void A_row_beyond_the_caches_streams_through_the_public_api_with_the_bits_of_plain_stores()
+    {
+        float[] x = Logits(seed: 9, BlockedSoftmax.MinStreamingLength + 123);
+        float[] y = new float[x.Length + 5];
+        Softmax.Forward(x, y.AsSpan(3, x.Length));
+        float[] plain = new float[x.Length];
+        RunBlocked(Dispatch.Choose<float>(x.Length), x, plain, minStreamingLength: nuint.MaxValue);
+        Assert.Equal(Bits(plain), Bits(y.AsSpan(3, x.Length)));
+        Assert.InRange(plain.Sum(v => (double)v), 1 - 1e-5, 1 + 1e-5);
+    }
+
+    private static int[] Bits(ReadOnlySpan<float> values)
+    {
+        int[] bits = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            bits[i] = BitConverter.SingleToInt32Bits(values[i]);
+        }
+
+        return bits;
+    }
+
+    private static void RunBlocked(KernelWidth width, ReadOnlySpan<float> x, Span<float> destination, nuint minStreamingLength) =>
+        Ops.Blocked(width, x, destination, 1f, BlockedSoftmax.BlockLength, minStreamingLength);
+
+    private static float[] Logits(int seed, int n = N)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, N).Select(_ => (float)(random.NextDouble() * 30 - 20)).ToArray();
+        return Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 30 - 20)).ToArray();
     }
 
     /// <summary>Checks out of place and in place (bitwise equal to each other); returns the outputs.</summary>
     private static float[] CheckBothWays(float[] x)
     {
-        double[] reference = new double[N];
-        Softmax.Forward(x.Select(v => (double)v).ToArray(), reference);
-        float[] y = new float[N];
+        float[] y = new float[x.Length];
         Softmax.Forward(x, y);
         float[] inPlace = (float[])x.Clone();
         Softmax.Forward(inPlace, inPlace);
         Assert.Equal(y.Select(BitConverter.SingleToInt32Bits), inPlace.Select(BitConverter.SingleToInt32Bits));
-        for (int i = 0; i < N; i++)
+        Check(x, y);
+        return y;
+    }
+
+    private static void Check(float[] x, float[] y)
+    {
+        double[] reference = new double[x.Length];
+        Softmax.Forward(x.Select(v => (double)v).ToArray(), reference);
+        for (int i = 0; i < x.Length; i++)
         {
             float e = (float)reference[i], a = y[i];
             if (float.IsNaN(e) || e == 0 || e == 1)
@@ -92,7 +156,5 @@ public class LongRowTests
                 Assert.True(Ulp.Distance(a, e) <= (e >= 1e-30f ? 4 : 64), $"[{i}] expected {e:R} got {a:R}");
             }
         }
-
-        return y;
     }
 }

@@ -37,6 +37,29 @@ internal static class Ops
 
     public static int OutputsPerRow(Op op, int rowLength) => op == Op.LogSumExp ? 1 : rowLength;
 
+    /// <summary>The blocked sweeps of long float rows (<see cref="BlockedSoftmax"/>) at one width, at any block length.</summary>
+    public static void Blocked(KernelWidth width, ReadOnlySpan<float> x, Span<float> destination, float scale, nuint blockLength, nuint minStreamingLength)
+    {
+        ref float input = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+        ref float output = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
+        nuint n = (nuint)x.Length;
+        switch (width)
+        {
+            case KernelWidth.Vector512:
+                BlockedSoftmax.Run<Simd512<float>, System.Runtime.Intrinsics.Vector512<float>, float>(ref input, ref output, n, scale, blockLength, minStreamingLength);
+                break;
+            case KernelWidth.Vector256:
+                BlockedSoftmax.Run<Simd256<float>, System.Runtime.Intrinsics.Vector256<float>, float>(ref input, ref output, n, scale, blockLength, minStreamingLength);
+                break;
+            case KernelWidth.Vector128:
+                BlockedSoftmax.Run<Simd128<float>, System.Runtime.Intrinsics.Vector128<float>, float>(ref input, ref output, n, scale, blockLength, minStreamingLength);
+                break;
+            default:
+                BlockedSoftmax.Run<SimdScalar<float>, float, float>(ref input, ref output, n, scale, blockLength, minStreamingLength);
+                break;
+        }
+    }
+
     /// <summary>The public API's answer for one row, through the float or double overloads.</summary>
     public static T[] Public<T>(Op op, T[] x, T scale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

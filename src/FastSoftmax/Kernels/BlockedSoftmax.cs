@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace FastSoftmax.Kernels;
 
@@ -32,8 +33,28 @@ internal static class BlockedSoftmax
 
     private const int MaxBlocks = 1024;
 
+    /// <summary>
+    /// Rows from this length write sweep 1's terms with streaming stores (RowPasses.ExpSubtractMaxSum):
+    /// the destination's lines then reach memory before sweep 2 reads them anyway, and a streaming
+    /// store spares the read of each line before it is written. Measured on a 32 MB L3: 2^24 1.57 →
+    /// 1.68-1.70 elements/ns, 2^23 level, 2^22 1.95 → 1.65 (there sweep 2 still finds lines in L3).
+    /// The same bits either way.
+    /// </summary>
+    public const int MinStreamingLength = 1 << 24;
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Run<TS, TVec, T>(ref T x, ref T destination, nuint n, T scale, nuint blockLength)
+    public static unsafe void Run<TS, TVec, T>(ref T x, ref T destination, nuint n, T scale, nuint blockLength = BlockLength, nuint minStreamingLength = MinStreamingLength)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        fixed (T* pinned = &destination)
+        {
+            Sweeps<TS, TVec, T>(ref x, ref *pinned, n, scale, blockLength, minStreamingLength);
+        }
+    }
+
+    private static unsafe void Sweeps<TS, TVec, T>(ref T x, ref T destination, nuint n, T scale, nuint blockLength, nuint minStreamingLength)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -50,6 +71,7 @@ internal static class BlockedSoftmax
             blockLength = (((n + MaxBlocks - 1) / MaxBlocks) + c - 1) / c * c;
         }
 
+        bool streaming = n >= minStreamingLength && TS.Count > 1 && TS.HasJoin && (nuint)Unsafe.AsPointer(ref destination) % (nuint)sizeof(T) == 0;
         nuint blocks = n / blockLength; // the last block also takes the remainder
         Span<T> maxes = stackalloc T[MaxBlocks];
         double sumHi = 0, sumLo = 0;
@@ -73,7 +95,7 @@ internal static class BlockedSoftmax
                 continue;
             }
 
-            (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref xb, ref Unsafe.Add(ref destination, start), length, m, scale, store: true, exact: false, b + 1 < blocks ? blockLength : 0);
+            (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref xb, ref Unsafe.Add(ref destination, start), length, m, scale, store: true, exact: false, b + 1 < blocks ? blockLength : 0, streaming);
             if (m > rowMax)
             {
                 double f = Factor(rowMax, m, scale);
@@ -88,6 +110,11 @@ internal static class BlockedSoftmax
 
             ExactArithmetic.Accumulate(ref sumHi, ref sumLo, hi);
             sumLo += lo;
+        }
+
+        if (streaming && Sse.IsSupported)
+        {
+            Sse.StoreFence(); // streaming stores are not ordered with the ones that follow
         }
 
         if (rowMax == T.NegativeInfinity && !double.IsNaN(sumHi))

@@ -21,6 +21,21 @@ internal interface ISimd<TVec, T>
 
     static abstract void Store(TVec value, ref T destination, nuint index);
 
+    /// <summary>
+    /// <see cref="Store"/> past the caches (a streaming store: no read of the line first), for outputs
+    /// too big to stay cached. The address must be aligned to the register's size, in pinned memory.
+    /// </summary>
+    static abstract void StoreNonTemporal(TVec value, ref T destination, nuint index);
+
+    /// <summary>True when <see cref="Join"/> exists (a two-register permute).</summary>
+    static abstract bool HasJoin { get; }
+
+    /// <summary>The indices for <see cref="Join"/> that take lanes shift .. shift + Count − 1 of the pair.</summary>
+    static abstract TVec JoinIndices(int shift);
+
+    /// <summary>Lane j: lane indices[j] of the pair (low's lanes, then high's), indices from <see cref="JoinIndices"/>.</summary>
+    static abstract TVec Join(TVec low, TVec high, TVec indices);
+
     static abstract TVec Create(T value);
 
     static abstract TVec Add(TVec a, TVec b);

@@ -45,7 +45,7 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
     {
         if (typeof(T) == typeof(float) && n >= BlockedSoftmax.MinLength)
         {
-            BlockedSoftmax.Run<TS, TVec, T>(ref x, ref destination, n, scale, BlockedSoftmax.BlockLength);
+            BlockedSoftmax.Run<TS, TVec, T>(ref x, ref destination, n, scale);
             return;
         }
 

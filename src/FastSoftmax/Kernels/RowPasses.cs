@@ -50,10 +50,13 @@ internal static class RowPasses
     /// accuracy however small (log-softmax and log-sum-exp need it; a reciprocal for float does not).
     /// Without it, every lane starts at 1: then s ≥ 1 ≥ e, so Fast2Sum (3 operations instead of
     /// TwoSum's 5 per term) is exact, and the starting ones are taken off at the end; what that costs
-    /// is the relative accuracy of Σ − 1, which a reciprocal does not need.
+    /// is the relative accuracy of Σ − 1, which a reciprocal does not need. With
+    /// <paramref name="streaming"/> (and <see cref="ISimd{TVec,T}.HasJoin"/>), the terms go to a pinned
+    /// destination aligned to <typeparamref name="T"/> with streaming stores (see the loop); the values
+    /// are the same bits either way.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0)
+    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0, bool streaming = false)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -66,8 +69,8 @@ internal static class RowPasses
         T floor = max + ((ExpConstants<T>.Cutoff + T.CreateTruncating(3)) / scale);
         double gap = (double.CreateTruncating(floor) - double.CreateTruncating(max)) * double.CreateTruncating(scale);
         return gap >= double.CreateTruncating(ExpConstants<T>.Cutoff) && gap <= double.CreateTruncating(ExpConstants<T>.ZeroBelow)
-            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead)
-            : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact);
+            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead, streaming)
+            : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, streaming);
     }
 
     /// <summary>exp(scale·(x − max)) for one register of the sum pass: x clamped to the floor where there is one.</summary>
@@ -82,14 +85,14 @@ internal static class RowPasses
 
     // The rare rows without a floor, out of line so the common loop keeps the JIT's inlining budget.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (double Hi, double Lo) ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact)
+    private static (double Hi, double Lo) ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, bool streaming)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false, prefetchAhead: 0);
+        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false, prefetchAhead: 0, streaming);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor, nuint prefetchAhead)
+    private static unsafe (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor, nuint prefetchAhead, bool streaming)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -100,6 +103,16 @@ internal static class RowPasses
         TVec last = TS.Load(ref x, n - c);
         bool fromOne = !exact;
         TVec s0 = fromOne ? TS.Create(T.One) : default, c0 = default, s1 = s0, c1 = default;
+        streaming &= store && TS.HasJoin;
+        nuint head = 0; // elements before the destination's first register-aligned one
+        TVec join = default, previous = default;
+        if (streaming)
+        {
+            nuint bytes = c * (nuint)sizeof(T);
+            head = (bytes - ((nuint)Unsafe.AsPointer(ref destination) % bytes)) % bytes / (nuint)sizeof(T);
+            join = TS.JoinIndices((int)head);
+        }
+
         nuint i = 0;
         for (; i + (2 * c) <= n; i += 2 * c)
         {
@@ -112,7 +125,23 @@ internal static class RowPasses
 
             TVec e0 = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor);
             TVec e1 = Term<TS, TVec, T>(TS.Load(ref x, i + c), negatedMax, scaleV, scaled, floor, aboveFloor);
-            if (store)
+            if (streaming)
+            {
+                // The aligned registers [i − c + head, i + head) and [i + head, i + c + head), joined
+                // from this iteration's terms and the last one's; [0, head) a masked plain store.
+                if (i != 0)
+                {
+                    TS.StoreNonTemporal(TS.Join(previous, e0, join), ref destination, i - c + head);
+                }
+                else if (head != 0)
+                {
+                    TS.StoreFirst(e0, ref destination, TS.FirstLanes((int)head));
+                }
+
+                TS.StoreNonTemporal(TS.Join(e0, e1, join), ref destination, i + head);
+                previous = e1;
+            }
+            else if (store)
             {
                 TS.Store(e0, ref destination, i);
                 TS.Store(e1, ref destination, i + c);
@@ -120,6 +149,11 @@ internal static class RowPasses
 
             AddCompensated<TS, TVec, T>(ref s0, ref c0, e0, fromOne);
             AddCompensated<TS, TVec, T>(ref s1, ref c1, e1, fromOne);
+        }
+
+        if (streaming && i != 0)
+        {
+            TS.Store(previous, ref destination, i - c); // its lanes from head on are not written yet
         }
 
         if (i + c <= n)
@@ -180,6 +214,7 @@ internal static class RowPasses
     {
         nuint c = (nuint)TS.Count;
         TVec f = TS.Create(factor);
+
         TVec last = TS.Load(ref destination, n - c);
         nuint i = 0;
         for (; i + (2 * c) <= n; i += 2 * c)

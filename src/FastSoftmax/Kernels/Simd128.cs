@@ -31,6 +31,22 @@ internal readonly unsafe struct Simd128<T> : ISimd<Vector128<T>, T>
     public static void Store(Vector128<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreNonTemporal(Vector128<T> value, ref T destination, nuint index) =>
+        value.StoreAlignedNonTemporal((T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
+
+    public static bool HasJoin => Avx512F.VL.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> JoinIndices(int shift) => typeof(T) == typeof(float)
+        ? (Vector128.Create(0, 1, 2, 3) + Vector128.Create(shift)).As<int, T>()
+        : (Vector128.Create(0L, 1L) + Vector128.Create((long)shift)).As<long, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Join(Vector128<T> low, Vector128<T> high, Vector128<T> indices) => typeof(T) == typeof(float)
+        ? Avx512F.VL.PermuteVar4x32x2(low.AsSingle(), indices.AsInt32(), high.AsSingle()).As<float, T>()
+        : Avx512F.VL.PermuteVar2x64x2(low.AsDouble(), indices.AsInt64(), high.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Create(T value) => Vector128.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

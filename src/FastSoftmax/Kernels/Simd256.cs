@@ -28,6 +28,22 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
     public static void Store(Vector256<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreNonTemporal(Vector256<T> value, ref T destination, nuint index) =>
+        value.StoreAlignedNonTemporal((T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
+
+    public static bool HasJoin => Avx512F.VL.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> JoinIndices(int shift) => typeof(T) == typeof(float)
+        ? (Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) + Vector256.Create(shift)).As<int, T>()
+        : (Vector256.Create(0L, 1L, 2L, 3L) + Vector256.Create((long)shift)).As<long, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Join(Vector256<T> low, Vector256<T> high, Vector256<T> indices) => typeof(T) == typeof(float)
+        ? Avx512F.VL.PermuteVar8x32x2(low.AsSingle(), indices.AsInt32(), high.AsSingle()).As<float, T>()
+        : Avx512F.VL.PermuteVar4x64x2(low.AsDouble(), indices.AsInt64(), high.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Create(T value) => Vector256.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -33,6 +33,22 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
     public static void Store(Vector512<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreNonTemporal(Vector512<T> value, ref T destination, nuint index) =>
+        value.StoreAlignedNonTemporal((T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
+
+    public static bool HasJoin => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> JoinIndices(int shift) => typeof(T) == typeof(float)
+        ? (Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create(shift)).As<int, T>()
+        : (Vector512.Create(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L) + Vector512.Create((long)shift)).As<long, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Join(Vector512<T> low, Vector512<T> high, Vector512<T> indices) => typeof(T) == typeof(float)
+        ? Avx512F.PermuteVar16x32x2(low.AsSingle(), indices.AsInt32(), high.AsSingle()).As<float, T>()
+        : Avx512F.PermuteVar8x64x2(low.AsDouble(), indices.AsInt64(), high.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Create(T value) => Vector512.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,6 +22,16 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
     public static void Store(T value, ref T destination, nuint index) => Unsafe.Add(ref destination, index) = value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNonTemporal(T value, ref T destination, nuint index) => Store(value, ref destination, index);
+
+    public static bool HasJoin => true;
+
+    public static T JoinIndices(int shift) => T.CreateTruncating(shift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Join(T low, T high, T indices) => indices == T.Zero ? low : high;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Create(T value) => value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

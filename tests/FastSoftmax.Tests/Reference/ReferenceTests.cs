@@ -54,15 +54,19 @@ public class ReferenceTests(ITestOutputHelper output)
         from w in Dispatch.Supported
         from blockLength in new[] { 16, 37 }
         from inPlace in new[] { false, true }
-        select new object[] { (int)w, blockLength, inPlace };
+        from streaming in new[] { false, true }
+        select new object[] { (int)w, blockLength, inPlace, streaming };
 
-    /// <summary>The blocked sweeps that long float rows take, run here at small blocks so every reference row has several.</summary>
+    /// <summary>
+    /// The blocked sweeps that long float rows take, run here at small blocks so every reference row
+    /// has several, with and without the streaming stores of the rows beyond the caches.
+    /// </summary>
     [Theory]
     [MemberData(nameof(WidthsAndBlockLengths))]
-    public void Float_blocked_softmax_is_within_the_ulp_bound_on_every_width(int width, int blockLength, bool inPlace) =>
-        CheckEveryCase<float>(Op.Softmax, (x, s) => RunBlocked(x, s, (KernelWidth)width, blockLength, inPlace));
+    public void Float_blocked_softmax_is_within_the_ulp_bound_on_every_width(int width, int blockLength, bool inPlace, bool streaming) =>
+        CheckEveryCase<float>(Op.Softmax, (x, s) => RunBlocked(x, s, (KernelWidth)width, blockLength, inPlace, streaming ? 0u : nuint.MaxValue));
 
-    private static float[] RunBlocked(float[] x, float scale, KernelWidth width, int blockLength, bool inPlace)
+    private static float[] RunBlocked(float[] x, float scale, KernelWidth width, int blockLength, bool inPlace, nuint minStreamingLength)
     {
         float[] y = inPlace ? (float[])x.Clone() : new float[x.Length];
         float[] input = inPlace ? y : x;
@@ -72,23 +76,7 @@ public class ReferenceTests(ITestOutputHelper output)
             return y;
         }
 
-        nuint n = (nuint)x.Length, b = (nuint)blockLength;
-        switch (width)
-        {
-            case KernelWidth.Vector512:
-                BlockedSoftmax.Run<Simd512<float>, System.Runtime.Intrinsics.Vector512<float>, float>(ref input[0], ref y[0], n, scale, b);
-                break;
-            case KernelWidth.Vector256:
-                BlockedSoftmax.Run<Simd256<float>, System.Runtime.Intrinsics.Vector256<float>, float>(ref input[0], ref y[0], n, scale, b);
-                break;
-            case KernelWidth.Vector128:
-                BlockedSoftmax.Run<Simd128<float>, System.Runtime.Intrinsics.Vector128<float>, float>(ref input[0], ref y[0], n, scale, b);
-                break;
-            default:
-                BlockedSoftmax.Run<SimdScalar<float>, float, float>(ref input[0], ref y[0], n, scale, b);
-                break;
-        }
-
+        Ops.Blocked(width, input, y, scale, (nuint)blockLength, minStreamingLength);
         return y;
     }
 
