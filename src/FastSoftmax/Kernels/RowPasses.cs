@@ -389,8 +389,22 @@ internal static class RowPasses
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        TVec d = TS.Add(x, negatedMax);
-        TVec e = ExactArithmetic.SumError<TS, TVec, T>(x, negatedMax, d);
+        TVec d, e;
+        if (bounded)
+        {
+            // x ≤ max here, so min(x, −max) is the operand of the larger magnitude and Fast2Sum is
+            // exact: 5 operations where TwoSum takes 6, all of them on the add pipes. A NaN x stays
+            // in the max, so d is NaN.
+            TVec larger = TS.Min(x, negatedMax), smaller = TS.Max(negatedMax, x);
+            d = TS.Add(larger, smaller);
+            e = TS.Subtract(smaller, TS.Subtract(d, larger));
+        }
+        else
+        {
+            d = TS.Add(x, negatedMax);
+            e = ExactArithmetic.SumError<TS, TVec, T>(x, negatedMax, d);
+        }
+
         if (scaled)
         {
             TVec hi = TS.Multiply(scale, d);
