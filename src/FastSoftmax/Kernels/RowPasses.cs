@@ -396,7 +396,7 @@ internal static class RowPasses
             // exact: 5 operations where TwoSum takes 6, all of them on the add pipes. A NaN x stays
             // in the max, so d is NaN.
             TVec larger = TS.Min(x, negatedMax), smaller = TS.Max(negatedMax, x);
-            d = TS.Add(larger, smaller);
+            d = TS.Add(x, negatedMax); // larger + smaller, without waiting for them
             e = TS.Subtract(smaller, TS.Subtract(d, larger));
         }
         else

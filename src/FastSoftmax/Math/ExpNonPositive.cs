@@ -23,8 +23,7 @@ internal static class ExpNonPositive
     {
         TVec magic = TS.Create(ExpConstants<T>.RoundingMagic);
         TVec n = TS.Subtract(TS.MultiplyAdd(hi, TS.Create(ExpConstants<T>.Log2E), magic), magic);
-        TVec r = TS.MultiplyAdd(n, TS.Create(-ExpConstants<T>.Ln2Hi), hi);
-        r = TS.Add(TS.MultiplyAdd(n, TS.Create(-ExpConstants<T>.Ln2Lo), r), lo);
+        TVec r = TS.Add(TS.MultiplyAdd(n, TS.Create(-ExpConstants<T>.Ln2Hi), hi), TS.MultiplyAdd(n, TS.Create(-ExpConstants<T>.Ln2Lo), lo));
 
         TVec q;
         if (typeof(T) == typeof(float))
