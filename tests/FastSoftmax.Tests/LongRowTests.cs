@@ -84,16 +84,16 @@ public class LongRowTests
         {
             float[] buffer = new float[n + 16];
             RunBlocked((KernelWidth)width, x, buffer.AsSpan(offset, n), minStreamingLength: 0);
-            Assert.Equal(Bits(plain), Bits(buffer.AsSpan(offset, n)));
+            Assert.Equal(Ulp.Bits(plain), Ulp.Bits(buffer.AsSpan(offset, n)));
             x.CopyTo(buffer.AsSpan(offset));
             RunBlocked((KernelWidth)width, buffer.AsSpan(offset, n), buffer.AsSpan(offset, n), minStreamingLength: 0);
-            Assert.Equal(Bits(plain), Bits(buffer.AsSpan(offset, n)));
+            Assert.Equal(Ulp.Bits(plain), Ulp.Bits(buffer.AsSpan(offset, n)));
         }
 
         byte[] bytes = new byte[(n * sizeof(float)) + 1];
         Span<float> misaligned = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(1));
         RunBlocked((KernelWidth)width, x, misaligned, minStreamingLength: 0);
-        Assert.Equal(Bits(plain), Bits(misaligned));
+        Assert.Equal(Ulp.Bits(plain), Ulp.Bits(misaligned));
     }
 
     [Fact]
@@ -104,19 +104,8 @@ public class LongRowTests
         Softmax.Forward(x, y.AsSpan(3, x.Length));
         float[] plain = new float[x.Length];
         RunBlocked(Dispatch.Choose<float>(x.Length), x, plain, minStreamingLength: nuint.MaxValue);
-        Assert.Equal(Bits(plain), Bits(y.AsSpan(3, x.Length)));
+        Assert.Equal(Ulp.Bits(plain), Ulp.Bits(y.AsSpan(3, x.Length)));
         Assert.InRange(plain.Sum(v => (double)v), 1 - 1e-5, 1 + 1e-5);
-    }
-
-    private static int[] Bits(ReadOnlySpan<float> values)
-    {
-        int[] bits = new int[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            bits[i] = BitConverter.SingleToInt32Bits(values[i]);
-        }
-
-        return bits;
     }
 
     private static void RunBlocked(KernelWidth width, ReadOnlySpan<float> x, Span<float> destination, nuint minStreamingLength) =>

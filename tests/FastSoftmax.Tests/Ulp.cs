@@ -6,6 +6,18 @@ namespace FastSoftmax.Tests;
 /// <summary>Distances in units in the last place, counted over the ordered bit patterns (subnormals included).</summary>
 internal static class Ulp
 {
+    /// <summary>The bit patterns, for comparisons that must hold bit for bit (and print where they fail).</summary>
+    public static int[] Bits(ReadOnlySpan<float> values)
+    {
+        int[] bits = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            bits[i] = BitConverter.SingleToInt32Bits(values[i]);
+        }
+
+        return bits;
+    }
+
     public static long Distance<T>(T a, T b)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

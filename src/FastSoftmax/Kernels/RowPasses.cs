@@ -12,7 +12,26 @@ namespace FastSoftmax.Kernels;
 /// </summary>
 internal static class RowPasses
 {
-    /// <summary>max(x): four accumulators, so four max latencies overlap.</summary>
+    /// <summary>
+    /// Elements before the first one at an address aligned to a register (0 when there is none, for
+    /// a <typeparamref name="T"/> off its own alignment). A pass whose result does not depend on
+    /// how the elements are grouped in registers starts its loop there: no load or store in the loop
+    /// then straddles two cache lines.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe nuint ToAlignment<TS, TVec, T>(ref T p)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint bytes = (nuint)(TS.Count * sizeof(T)), address = (nuint)Unsafe.AsPointer(ref p);
+        return address % (nuint)sizeof(T) == 0 ? (bytes - (address % bytes)) % bytes / (nuint)sizeof(T) : 0;
+    }
+
+    /// <summary>
+    /// max(x): four accumulators, so four max latencies overlap; the loop from x's first
+    /// register-aligned element (a max does not depend on the grouping).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Max<TS, TVec, T>(ref T x, nuint n)
         where TS : ISimd<TVec, T>
@@ -21,7 +40,7 @@ internal static class RowPasses
     {
         nuint c = (nuint)TS.Count;
         TVec m0 = TS.Load(ref x, 0), m1 = m0, m2 = m0, m3 = m0;
-        nuint i = 0;
+        nuint i = n >= 8 * c ? ToAlignment<TS, TVec, T>(ref x) : 0;
         for (; i + (4 * c) <= n; i += 4 * c)
         {
             m0 = TS.Max(m0, TS.Load(ref x, i));
@@ -205,7 +224,11 @@ internal static class RowPasses
             : TS.SumAcross(s, compensation);
     }
 
-    /// <summary>destination[i] *= factor.</summary>
+    /// <summary>
+    /// destination[i] *= factor, the loop from the first register-aligned element; the first and
+    /// last registers are loaded before anything is stored and stored after the loop (where they
+    /// overlap it, the same values twice).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Scale<TS, TVec, T>(ref T destination, nuint n, T factor)
         where TS : ISimd<TVec, T>
@@ -214,9 +237,8 @@ internal static class RowPasses
     {
         nuint c = (nuint)TS.Count;
         TVec f = TS.Create(factor);
-
-        TVec last = TS.Load(ref destination, n - c);
-        nuint i = 0;
+        TVec first = TS.Load(ref destination, 0), last = TS.Load(ref destination, n - c);
+        nuint i = n >= 4 * c ? ToAlignment<TS, TVec, T>(ref destination) : 0;
         for (; i + (2 * c) <= n; i += 2 * c)
         {
             TS.Store(TS.Multiply(TS.Load(ref destination, i), f), ref destination, i);
@@ -233,11 +255,14 @@ internal static class RowPasses
         {
             TS.Store(TS.Multiply(last, f), ref destination, n - c);
         }
+
+        TS.Store(TS.Multiply(first, f), ref destination, 0);
     }
 
     /// <summary>
     /// destination[i] = scale·(x[i] − max) − log(sum), log(sum) given as logHi + logLo, so that entries
-    /// near 0 keep their relative accuracy.
+    /// near 0 keep their relative accuracy. The loop from destination's first register-aligned element,
+    /// the first and last registers loaded first and stored last, as in <see cref="Scale{TS,TVec,T}"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SubtractMaxAndLogSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, T logHi, T logLo)
@@ -248,8 +273,8 @@ internal static class RowPasses
         nuint c = (nuint)TS.Count;
         TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale), hiV = TS.Create(-logHi), loV = TS.Create(logLo);
         bool scaled = scale != T.One;
-        TVec last = TS.Load(ref x, n - c);
-        nuint i = 0;
+        TVec first = TS.Load(ref x, 0), last = TS.Load(ref x, n - c);
+        nuint i = n >= 4 * c ? ToAlignment<TS, TVec, T>(ref destination) : 0;
         for (; i + c <= n; i += c)
         {
             TS.Store(LogOfRatio<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, hiV, loV), ref destination, i);
@@ -259,6 +284,8 @@ internal static class RowPasses
         {
             TS.Store(LogOfRatio<TS, TVec, T>(last, negatedMax, scaleV, scaled, hiV, loV), ref destination, n - c);
         }
+
+        TS.Store(LogOfRatio<TS, TVec, T>(first, negatedMax, scaleV, scaled, hiV, loV), ref destination, 0);
     }
 
     /// <summary>
