@@ -232,7 +232,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             TS.Store(e, ref *exps, (nuint)(j * lanes));
             TVec isMax = TS.Equal(v, max);
             atMax = TS.Add(atMax, TS.KeepLanes(one, isMax));
-            RowPasses.AddCompensated<TS, TVec, T>(ref rest, ref restError, TS.ZeroLanes(e, isMax));
+            RowPasses.AddCompensated<TS, TVec, T>(ref rest, ref restError, TS.ZeroLanes(e, isMax), nonNegative: true);
             TVec isLabel = TS.Equal(labels, classIndex);
             classIndex = TS.Add(classIndex, one);
             labelLogit = TS.Select(isLabel, v, labelLogit);

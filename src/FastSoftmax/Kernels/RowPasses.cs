@@ -166,8 +166,8 @@ internal static class RowPasses
                 TS.Store(e1, ref destination, i + c);
             }
 
-            AddCompensated<TS, TVec, T>(ref s0, ref c0, e0, fromOne);
-            AddCompensated<TS, TVec, T>(ref s1, ref c1, e1, fromOne);
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e0, fromOne, nonNegative: true);
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, e1, fromOne, nonNegative: true);
         }
 
         if (streaming && i != 0)
@@ -183,7 +183,7 @@ internal static class RowPasses
                 TS.Store(e, ref destination, i);
             }
 
-            AddCompensated<TS, TVec, T>(ref s0, ref c0, e, fromOne);
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e, fromOne, nonNegative: true);
             i += c;
         }
 
@@ -195,7 +195,7 @@ internal static class RowPasses
                 TS.Store(e, ref destination, n - c);
             }
 
-            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(e, (int)(c - (n - i))), fromOne);
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(e, (int)(c - (n - i))), fromOne, nonNegative: true);
         }
 
         TVec s = TS.Add(s0, s1);
@@ -448,16 +448,20 @@ internal static class RowPasses
     /// <summary>
     /// s + c += v, the rounding error of s + v kept in c. TwoSum where s may be below v (from 0, the
     /// max term 1 can come after smaller ones); Fast2Sum where <paramref name="sAtLeastV"/> says
-    /// |s| ≥ |v|. Only s + v is on the loop-carried chain.
+    /// |s| ≥ |v|, or, where <paramref name="nonNegative"/> says both are ≥ 0 (or NaN), Fast2Sum on
+    /// max(s, v) and min(s, v): 5 operations where TwoSum takes 6. Only s + v is on the loop-carried chain.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AddCompensated<TS, TVec, T>(ref TVec s, ref TVec c, TVec v, bool sAtLeastV = false)
+    public static void AddCompensated<TS, TVec, T>(ref TVec s, ref TVec c, TVec v, bool sAtLeastV = false, bool nonNegative = false)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         TVec t = TS.Add(s, v);
-        c = TS.Add(c, sAtLeastV ? TS.Subtract(v, TS.Subtract(t, s)) : ExactArithmetic.SumError<TS, TVec, T>(s, v, t));
+        TVec error = sAtLeastV ? TS.Subtract(v, TS.Subtract(t, s))
+            : nonNegative ? TS.Subtract(TS.Min(s, v), TS.Subtract(t, TS.Max(s, v)))
+            : ExactArithmetic.SumError<TS, TVec, T>(s, v, t);
+        c = TS.Add(c, error);
         s = t;
     }
 }
