@@ -49,4 +49,43 @@ public class AlignmentTests
             }
         }
     }
+
+    /// <summary>
+    /// Cross-entropy's rows longer than a register (hard labels with smoothing, soft targets with
+    /// class weights; their max pass is one of the aligned ones): the loss and every gradient entry at
+    /// every offset of the logits and of the gradient within a Vector512, and in place, are the bits of
+    /// offset 0.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Cross_entropy_does_not_depend_on_where_the_rows_sit_in_memory(bool soft)
+    {
+        const int rows = 3, classes = 300, n = rows * classes;
+        var random = new Random(11);
+        float[] logits = Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 40) - 20)).ToArray();
+        float[] targets = Enumerable.Range(0, n).Select(_ => (float)random.NextDouble() / classes).ToArray();
+        float[] weights = Enumerable.Range(0, classes).Select(_ => (float)random.NextDouble() + 0.5f).ToArray();
+        int[] labels = [5, 299, 0];
+        float Run(ReadOnlySpan<float> z, Span<float> g) => soft
+            ? CrossEntropy.LossAndGradient(z, targets, g, classes, classWeights: weights)
+            : CrossEntropy.LossAndGradient(z, labels, g, classes, labelSmoothing: 0.1f);
+
+        float[] expected = new float[n];
+        float expectedLoss = Run(logits, expected);
+        for (int zOffset = 0; zOffset < 16; zOffset++)
+        {
+            float[] input = new float[n + 16];
+            logits.CopyTo(input, zOffset);
+            for (int gOffset = 0; gOffset < 16; gOffset += 5)
+            {
+                float[] gradient = new float[n + 16];
+                Assert.Equal(BitConverter.SingleToInt32Bits(expectedLoss), BitConverter.SingleToInt32Bits(Run(input.AsSpan(zOffset, n), gradient.AsSpan(gOffset, n))));
+                Assert.Equal(Ulp.Bits(expected), Ulp.Bits(gradient.AsSpan(gOffset, n)));
+            }
+
+            Assert.Equal(BitConverter.SingleToInt32Bits(expectedLoss), BitConverter.SingleToInt32Bits(Run(input.AsSpan(zOffset, n), input.AsSpan(zOffset, n))));
+            Assert.Equal(Ulp.Bits(expected), Ulp.Bits(input.AsSpan(zOffset, n)));
+        }
+    }
 }
