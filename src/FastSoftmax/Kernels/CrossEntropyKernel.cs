@@ -62,7 +62,10 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
     // Out of Run: its stack buffers there cost the general rows' loop a fifth of its speed (measured).
     // Not zeroed (4 KB, 13 % of a one-row call): the lanes past the last row are made harmless by the
     // labels' lanes, which are written up to TailLanes, and nothing reads their results.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // Fully optimized from the first call, as ShortRows and RowTerms: with the tiered JIT the steady
+    // speed of 65,536 x 10 depended on the process (1.0 or 1.55 ms a call in three launches of one
+    // BenchmarkDotNet run, the slow one where its pilot calls ran long in tier-0 code).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static unsafe void AllShortRows<TS, TVec>(in CrossEntropyArgs<T> a, ref double lossHi, ref double lossLo)
         where TS : ISimd<TVec, T>
@@ -170,7 +173,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
     /// gets the same bits in any block and alone. Lanes past the last row hold what the scratch held
     /// (anything: it is not zeroed); their rows count as ignored, and nothing reads their results.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // its own inlining budget: Run's is spent on the general row
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)] // its own inlining budget: Run's is spent on the general row
     private static unsafe void ShortRows<TS, TVec>(in CrossEntropyArgs<T> a, int first, int count, T* scratch, double* tail, ref Vector<double> sumHi, ref Vector<double> sumLo, ref double lossHi, ref double lossLo)
         where TS : ISimd<TVec, T>
         where TVec : struct
@@ -425,7 +428,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
     /// <see cref="LogPositive"/>'s (within an ulp, as Math.Log, whose calls lane by lane were 11 % of
     /// double's 10-class rows), where <see cref="Loss"/> takes Math.Log; no row goes through both.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // its own inlining budget
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)] // its own inlining budget
     private static unsafe void RowTerms(in CrossEntropyArgs<T> a, double* tail, int stride, int used)
     {
         double eps = a.Smoothing, share = eps / a.Classes, f = a.GradientScale;
