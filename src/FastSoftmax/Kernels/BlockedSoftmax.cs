@@ -84,6 +84,7 @@ internal static class BlockedSoftmax
             maxes[(int)b] = m;
             if (T.IsNaN(m) || T.IsPositiveInfinity(m))
             {
+                FenceStreamingStores(streaming);
                 SpecialRows.Softmax(ref x, ref destination, n);
                 return;
             }
@@ -112,10 +113,7 @@ internal static class BlockedSoftmax
             sumLo += lo;
         }
 
-        if (streaming && Sse.IsSupported)
-        {
-            Sse.StoreFence(); // streaming stores are not ordered with the ones that follow
-        }
+        FenceStreamingStores(streaming);
 
         if (rowMax == T.NegativeInfinity && !double.IsNaN(sumHi))
         {
@@ -139,6 +137,15 @@ internal static class BlockedSoftmax
                 // such outputs stay within an ulp and a half of theirs.
                 RowPasses.Scale<TS, TVec, T>(ref db, length, T.CreateTruncating(f));
             }
+        }
+    }
+
+    /// <summary>Streaming stores are not ordered with the stores that follow them: they land first.</summary>
+    private static void FenceStreamingStores(bool streaming)
+    {
+        if (streaming && Sse.IsSupported)
+        {
+            Sse.StoreFence();
         }
     }
 

@@ -420,8 +420,8 @@ internal static class RowPasses
         if (bounded)
         {
             // x ≤ max here, so min(x, −max) is the operand of the larger magnitude and Fast2Sum is
-            // exact: 5 operations where TwoSum takes 6, all of them on the add pipes. A NaN x stays
-            // in the max, so d is NaN.
+            // exact: 5 operations where TwoSum takes 6, all of them on the add pipes. A NaN x makes
+            // d NaN.
             TVec larger = TS.Min(x, negatedMax), smaller = TS.Max(negatedMax, x);
             d = TS.Add(x, negatedMax); // larger + smaller, without waiting for them
             e = TS.Subtract(smaller, TS.Subtract(d, larger));

@@ -8,7 +8,8 @@ namespace FastSoftmax.Kernels;
 /// only exp softmax needs once the row max is subtracted, so it has no overflow path.
 /// </summary>
 /// <remarks>
-/// n = round(hi·log2 e); r = hi − n·ln2 (Cody-Waite, exact) + lo; exp(r) ≈ 1 + r·q(r) with q fitted by
+/// n = round(hi·log2 e); r = (hi − n·ln2_hi) + (lo − n·ln2_lo) (Cody-Waite: the first difference exact,
+/// the two small terms added side by side, off the first one's chain); exp(r) ≈ 1 + r·q(r) with q fitted by
 /// <c>fit_exp_polynomial.py</c> (worst relative error of the polynomial: float 1.1e-8 = 0.18 ulp,
 /// double 1.6e-17 = 0.15 ulp); then the result is p·2^n, rounded once, subnormals included.
 /// Measured against the correctly rounded exp over every float in [-104, 0]: see the accuracy tests.
