@@ -73,7 +73,7 @@ internal static class SoftmaxBlocks
                     LogSumExp(ref *(x + at), ref *(destination + r), classes, mask, scale, ref m, ref e, ref sums);
                     break;
                 default:
-                    Softmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref sums);
+                    Softmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m);
                     break;
             }
         }
@@ -105,7 +105,7 @@ internal static class SoftmaxBlocks
     /// </summary>
     public static void LogSoftmax(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, ref Sums sums)
     {
-        if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, ref sums, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
+        if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
         {
             RowByRow(ref x, ref destination, classes, scale, BlockOp.LogSoftmax);
             return;
@@ -132,7 +132,7 @@ internal static class SoftmaxBlocks
     /// </summary>
     public static void LogSumExp(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, ref Sums sums)
     {
-        if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, ref sums, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
+        if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
         {
             RowByRow(ref x, ref destination, classes, scale, BlockOp.LogSumExp);
             return;
@@ -148,7 +148,7 @@ internal static class SoftmaxBlocks
     /// path's ExactSum (Σe = k + rest), each row's rest folded in its register's order. False for a
     /// block with a row whose max is not finite.
     /// </summary>
-    private static bool SumWithoutMax(ref float x, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, ref Sums sums, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi)
+    private static bool SumWithoutMax(ref float x, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi)
     {
         LoadTransposed(ref x, classes, mask, ref m);
         max = m[0];
@@ -173,8 +173,8 @@ internal static class SoftmaxBlocks
         }
 
         int width = RegisterWidth(classes);
-        restLo = FoldedSum(ref e, width, classes, upper: false, ref sums);
-        restHi = FoldedSum(ref e, width, classes, upper: true, ref sums);
+        restLo = FoldedSum(ref e, width, classes, upper: false);
+        restHi = FoldedSum(ref e, width, classes, upper: true);
         return true;
     }
 
@@ -182,7 +182,7 @@ internal static class SoftmaxBlocks
     /// Softmax of the 16 rows at x into destination (which may be x). A block with a row whose max is
     /// not finite goes row by row through the one-register path, for the special values.
     /// </summary>
-    public static void Softmax(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Sums sums)
+    public static void Softmax(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m)
     {
         LoadTransposed(ref x, classes, mask, ref m);
         Vector512<float> max = m[0];
@@ -207,7 +207,7 @@ internal static class SoftmaxBlocks
         // Per row, the order of the one-register path's SumAcross: widened to double, lanes j and j + w/2
         // added, w halving from the register's width (e.g. 16: t_j = e_j + e_(j+8), then t_j + t_(j+4), ...).
         int width = RegisterWidth(classes);
-        Vector512<double> sumLo = FoldedSum(ref m, width, classes, upper: false, ref sums), sumHi = FoldedSum(ref m, width, classes, upper: true, ref sums);
+        Vector512<double> sumLo = FoldedSum(ref m, width, classes, upper: false), sumHi = FoldedSum(ref m, width, classes, upper: true);
         Vector512<float> reciprocal = Avx512F.ConvertToVector256Single(Vector512<double>.One / sumLo).ToVector512Unsafe()
             .WithUpper(Avx512F.ConvertToVector256Single(Vector512<double>.One / sumHi)); // not Create(lower, upper): see Simd512.LoadRow
         for (int c = 0; c < classes; c++)
@@ -224,29 +224,41 @@ internal static class SoftmaxBlocks
 
     /// <summary>
     /// Σ_c e[c] in double for rows 0-7 (or 8-15), folded as a register of <paramref name="width"/> lanes
-    /// is. The classes from <paramref name="classes"/> on are zeros, which leave every sum as it is
-    /// (all terms are ≥ +0): they are neither widened nor added.
+    /// is, in registers: the halvings written out per width. The classes from <paramref name="classes"/>
+    /// on enter as +0, which leaves every sum it meets as it is (all terms are ≥ +0): the bits of the
+    /// one-register path's fold over the live classes. (Through a scratch in memory, a loop of these
+    /// additions was a seventh of the 10-class block.)
     /// </summary>
-    private static Vector512<double> FoldedSum(ref Block e, int width, int classes, bool upper, ref Sums t)
+    private static Vector512<double> FoldedSum(ref Block e, int width, int classes, bool upper)
     {
-        for (int j = 0; j < classes; j++)
+        if (width == 4)
         {
-            t[j] = upper ? Vector512.WidenUpper(e[j]) : Vector512.WidenLower(e[j]);
+            return (Widened(ref e, 0, classes, upper) + Widened(ref e, 2, classes, upper)) + (Widened(ref e, 1, classes, upper) + Widened(ref e, 3, classes, upper));
         }
 
-        int live = classes;
-        for (int half = width / 2; half >= 1; half /= 2)
+        if (width == 8)
         {
-            for (int j = 0; j + half < live; j++)
-            {
-                t[j] += t[j + half];
-            }
-
-            live = Math.Min(live, half);
+            Vector512<double> t0 = Widened(ref e, 0, classes, upper) + Widened(ref e, 4, classes, upper);
+            Vector512<double> t1 = Widened(ref e, 1, classes, upper) + Widened(ref e, 5, classes, upper);
+            Vector512<double> t2 = Widened(ref e, 2, classes, upper) + Widened(ref e, 6, classes, upper);
+            Vector512<double> t3 = Widened(ref e, 3, classes, upper) + Widened(ref e, 7, classes, upper);
+            return (t0 + t2) + (t1 + t3);
         }
 
-        return t[0];
+        Vector512<double> u0 = Widened(ref e, 0, classes, upper) + Widened(ref e, 8, classes, upper);
+        Vector512<double> u1 = Widened(ref e, 1, classes, upper) + Widened(ref e, 9, classes, upper);
+        Vector512<double> u2 = Widened(ref e, 2, classes, upper) + Widened(ref e, 10, classes, upper);
+        Vector512<double> u3 = Widened(ref e, 3, classes, upper) + Widened(ref e, 11, classes, upper);
+        Vector512<double> u4 = Widened(ref e, 4, classes, upper) + Widened(ref e, 12, classes, upper);
+        Vector512<double> u5 = Widened(ref e, 5, classes, upper) + Widened(ref e, 13, classes, upper);
+        Vector512<double> u6 = Widened(ref e, 6, classes, upper) + Widened(ref e, 14, classes, upper);
+        Vector512<double> u7 = Widened(ref e, 7, classes, upper) + Widened(ref e, 15, classes, upper);
+        return ((u0 + u4) + (u2 + u6)) + ((u1 + u5) + (u3 + u7));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Widened(ref Block e, int c, int classes, bool upper) =>
+        c >= classes ? default : upper ? Vector512.WidenUpper(e[c]) : Vector512.WidenLower(e[c]);
 
     /// <summary>
     /// For eight rows: hi = k + rest, lo its TwoSum error, and log(hi) by LogPositive's vector form
