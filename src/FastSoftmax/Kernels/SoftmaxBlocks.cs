@@ -56,10 +56,10 @@ internal static class SoftmaxBlocks
         }
 
         Vector512<float> mask = Simd512<float>.FirstLanes(classes);
-        byte* scratch = stackalloc byte[(3 * BlockBytes) + CacheLine];
+        byte* scratch = stackalloc byte[(2 * BlockBytes) + sizeof(Sums) + CacheLine];
         ref Block m = ref *(Block*)Aligned(scratch);
-        ref Sums sums = ref *(Sums*)(Aligned(scratch) + BlockBytes);
-        ref Block e = ref *(Block*)(Aligned(scratch) + (2 * BlockBytes));
+        ref Block e = ref *(Block*)(Aligned(scratch) + BlockBytes);
+        ref Sums sums = ref *(Sums*)(Aligned(scratch) + (2 * BlockBytes));
         int r = 0;
         for (; r + Rows <= rows; r += Rows)
         {
@@ -262,7 +262,7 @@ internal static class SoftmaxBlocks
 
     /// <summary>
     /// For eight rows: hi = k + rest, lo its TwoSum error, and log(hi) by LogPositive's vector form
-    /// (the scalar form's bits). t is scratch (its first two registers).
+    /// (the scalar form's bits). t is scratch: the sums, then their logs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<double> Hi, Vector512<double> Lo, Vector512<double> LogHi) SumAndLog(Vector512<double> k, Vector512<double> rest, ref Sums t)
@@ -619,7 +619,8 @@ internal static class SoftmaxBlocks
         private Vector512<float> _row;
     }
 
-    [InlineArray(Rows)]
+    /// <summary>Two registers of doubles: eight rows' sums and their logs (the vector log goes through memory).</summary>
+    [InlineArray(2)]
     public struct Sums
     {
         private Vector512<double> _t;
