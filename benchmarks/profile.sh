@@ -6,6 +6,7 @@
 # then that method's blocks (the JIT's IGs) with their shares and instructions, hottest first.
 # usage: benchmarks/profile.sh OP N ROWS [SECONDS]      e.g. benchmarks/profile.sh softmax 4096 1
 # METHOD=name: that method's blocks instead of the hottest one's; BLOCKS=k: its k hottest blocks (6).
+# DISASM=names: more methods to disassemble (the JIT's DOTNET_JitDisasm list), for METHOD.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 op=$1 n=$2 rows=$3 seconds=${4:-5}
@@ -13,7 +14,7 @@ dotnet build benchmarks/FastSoftmax.Benchmarks -c Release -v q -nologo >/dev/nul
 work=$(mktemp -d /tmp/fastsoftmax-profile.XXXXXX)
 rm -f /tmp/perf-*.map
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
-DOTNET_JitDisasm='Run Rows ShortRows RowTerms Row Evaluate Softmax OneShortRow Sweeps' DOTNET_JitDisasmWithCodeBytes=1 DOTNET_JitStdOutFile="$work/disasm.txt" \
+DOTNET_JitDisasm="Run Rows ShortRows RowTerms Row Evaluate Softmax OneShortRow Sweeps ${DISASM:-}" DOTNET_JitDisasmWithCodeBytes=1 DOTNET_JitStdOutFile="$work/disasm.txt" \
   perf record -F 5000 -e cpu-clock -o "$work/perf.data" -q \
   dotnet benchmarks/FastSoftmax.Benchmarks/bin/Release/net10.0/FastSoftmax.Benchmarks.dll profile "$op" "$n" "$rows" "$seconds"
 perf script -i "$work/perf.data" -F ip,sym 2>/dev/null > "$work/samples.txt"

@@ -56,10 +56,9 @@ internal static class SoftmaxBlocks
         }
 
         Vector512<float> mask = Simd512<float>.FirstLanes(classes);
-        byte* scratch = stackalloc byte[(2 * BlockBytes) + sizeof(Sums) + CacheLine];
+        byte* scratch = stackalloc byte[(2 * BlockBytes) + CacheLine];
         ref Block m = ref *(Block*)Aligned(scratch);
         ref Block e = ref *(Block*)(Aligned(scratch) + BlockBytes);
-        ref Sums sums = ref *(Sums*)(Aligned(scratch) + (2 * BlockBytes));
         int r = 0;
         for (; r + Rows <= rows; r += Rows)
         {
@@ -67,10 +66,10 @@ internal static class SoftmaxBlocks
             switch (op)
             {
                 case BlockOp.LogSoftmax:
-                    LogSoftmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref e, ref sums);
+                    LogSoftmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref e);
                     break;
                 case BlockOp.LogSumExp:
-                    LogSumExp(ref *(x + at), ref *(destination + r), classes, mask, scale, ref m, ref e, ref sums);
+                    LogSumExp(ref *(x + at), ref *(destination + r), classes, mask, scale, ref m, ref e);
                     break;
                 default:
                     Softmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m);
@@ -103,7 +102,7 @@ internal static class SoftmaxBlocks
     /// (Σe = k + the rest), each row's log of its sum by the same scalar code, then the last pass on
     /// the registers. A block with a row whose max is not finite goes row by row.
     /// </summary>
-    public static void LogSoftmax(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, ref Sums sums)
+    public static void LogSoftmax(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e)
     {
         if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
         {
@@ -113,8 +112,8 @@ internal static class SoftmaxBlocks
 
         // Each row's log of its sum split in two floats, for rows 0-7 and 8-15: LogOfSum.Split's
         // operations on vectors of rows.
-        (Vector256<float> negatedLogHi0, Vector256<float> logLo0) = SplitLog(SumAndLog(Vector512.WidenLower(atMax), restLo, ref sums));
-        (Vector256<float> negatedLogHi1, Vector256<float> logLo1) = SplitLog(SumAndLog(Vector512.WidenUpper(atMax), restHi, ref sums));
+        (Vector256<float> negatedLogHi0, Vector256<float> logLo0) = SplitLog(SumAndLog(Vector512.WidenLower(atMax), restLo));
+        (Vector256<float> negatedLogHi1, Vector256<float> logLo1) = SplitLog(SumAndLog(Vector512.WidenUpper(atMax), restHi));
         Vector512<float> negatedLogHi = negatedLogHi0.ToVector512Unsafe().WithUpper(negatedLogHi1), logLo = logLo0.ToVector512Unsafe().WithUpper(logLo1);
         Vector512<float> negatedMax = -max, scaleV = Vector512.Create(scale);
         for (int c = 0; c < classes; c++)
@@ -130,7 +129,7 @@ internal static class SoftmaxBlocks
     /// <see cref="LogSumExpRow{T}.ShortRow"/> computes it alone (the sums as in <see cref="LogSoftmax"/>,
     /// then <see cref="FastSoftmax.Kernels.LogOfSum.AddScaledMax{T}"/>'s operations on vectors of rows).
     /// </summary>
-    public static void LogSumExp(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, ref Sums sums)
+    public static void LogSumExp(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e)
     {
         if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
         {
@@ -139,8 +138,8 @@ internal static class SoftmaxBlocks
         }
 
         Vector512<double> s = Vector512.Create((double)scale);
-        ScaledMaxPlusLog(s * Vector512.WidenLower(max), SumAndLog(Vector512.WidenLower(atMax), restLo, ref sums)).StoreUnsafe(ref destination);
-        ScaledMaxPlusLog(s * Vector512.WidenUpper(max), SumAndLog(Vector512.WidenUpper(atMax), restHi, ref sums)).StoreUnsafe(ref destination, (nuint)Vector256<float>.Count);
+        ScaledMaxPlusLog(s * Vector512.WidenLower(max), SumAndLog(Vector512.WidenLower(atMax), restLo)).StoreUnsafe(ref destination);
+        ScaledMaxPlusLog(s * Vector512.WidenUpper(max), SumAndLog(Vector512.WidenUpper(atMax), restHi)).StoreUnsafe(ref destination, (nuint)Vector256<float>.Count);
     }
 
     /// <summary>
@@ -150,27 +149,31 @@ internal static class SoftmaxBlocks
     /// </summary>
     private static bool SumWithoutMax(ref float x, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi)
     {
+        // max and atMax accumulate in locals: through the out parameters (memory) each class waited
+        // on the last one's store, half of the 10-class log-sum-exp block.
         LoadTransposed(ref x, classes, mask, ref m);
-        max = m[0];
+        Vector512<float> rowMax = m[0];
         for (int c = 1; c < classes; c++)
         {
-            max = Simd512<float>.Max(max, m[c]);
+            rowMax = Simd512<float>.Max(rowMax, m[c]);
         }
 
-        (atMax, restLo, restHi) = (default, default, default);
-        if (!Vector512.EqualsAll(max - max, Vector512<float>.Zero))
+        (max, atMax, restLo, restHi) = (rowMax, default, default, default);
+        if (!Vector512.EqualsAll(rowMax - rowMax, Vector512<float>.Zero))
         {
             return false;
         }
 
-        Vector512<float> negatedMax = -max, scaleV = Vector512.Create(scale);
+        Vector512<float> negatedMax = -rowMax, scaleV = Vector512.Create(scale), count = default;
         bool scaled = scale != 1f;
         for (int c = 0; c < classes; c++)
         {
-            Vector512<float> isMax = Vector512.Equals(m[c], max);
-            atMax += Vector512.ConditionalSelect(isMax, Vector512<float>.One, default);
+            Vector512<float> isMax = Vector512.Equals(m[c], rowMax);
+            count += Vector512.ConditionalSelect(isMax, Vector512<float>.One, default);
             e[c] = Simd512<float>.ZeroLanes(RowPasses.ExpOfScaledDifference<Simd512<float>, Vector512<float>, float>(m[c], negatedMax, scaleV, scaled), isMax);
         }
+
+        atMax = count;
 
         int width = RegisterWidth(classes);
         restLo = FoldedSum(ref e, width, classes, upper: false);
@@ -262,22 +265,14 @@ internal static class SoftmaxBlocks
 
     /// <summary>
     /// For eight rows: hi = k + rest, lo its TwoSum error, and log(hi) by LogPositive's vector form
-    /// (the scalar form's bits). t is scratch: the sums, then their logs.
+    /// (the scalar form's bits).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<double> Hi, Vector512<double> Lo, Vector512<double> LogHi) SumAndLog(Vector512<double> k, Vector512<double> rest, ref Sums t)
+    private static (Vector512<double> Hi, Vector512<double> Lo, Vector512<double> LogHi) SumAndLog(Vector512<double> k, Vector512<double> rest)
     {
         Vector512<double> hi = k + rest;
         Vector512<double> lo = ExactArithmetic.SumError<Simd512<double>, Vector512<double>, double>(k, rest, hi);
-        ref double his = ref Unsafe.As<Sums, double>(ref t);
-        ref double logs = ref Unsafe.Add(ref his, Vector512<double>.Count);
-        hi.StoreUnsafe(ref his);
-        for (int r = 0; r < Vector512<double>.Count; r += Vector<double>.Count)
-        {
-            LogPositive.Compute(Vector.LoadUnsafe(ref his, (nuint)r)).StoreUnsafe(ref logs, (nuint)r);
-        }
-
-        return (hi, lo, Vector512.LoadUnsafe(ref logs));
+        return (hi, lo, LogPositive.Compute(hi));
     }
 
     /// <summary>−logHi and logLo of log(hi + lo), as LogOfSum.Split's two floats.</summary>
@@ -617,12 +612,5 @@ internal static class SoftmaxBlocks
     public struct Block
     {
         private Vector512<float> _row;
-    }
-
-    /// <summary>Two registers of doubles: eight rows' sums and their logs (the vector log goes through memory).</summary>
-    [InlineArray(2)]
-    public struct Sums
-    {
-        private Vector512<double> _t;
     }
 }
