@@ -39,11 +39,12 @@ public static class Program
 
     /// <summary>
     /// profile OP N ROWS SECONDS: one kernel (softmax, logsoftmax, logsumexp, crossentropy in float;
-    /// softmax-double, crossentropy-double) on
+    /// softmax-double, crossentropy-double; softmax-vector: the one-vector overload, ROWS = 1) on
     /// [ROWS x N] in a loop for that long, for a sampling profiler (benchmarks/profile.sh); prints its speed.
     /// The float input and output start on a 64-byte boundary, or XA / YA elements past one (environment
     /// variables): a load or store across two cache lines costs, so that where the GC puts an array
-    /// moves the speed of a call by up to a tenth.
+    /// moves the speed of a call by up to a tenth. MIXED=1: softmax at n = 10 and 100 first, as
+    /// VectorSoftmaxAfterMixedSizes does.
     /// </summary>
     private static int Profile(string op, int n, int rows, double seconds)
     {
@@ -64,6 +65,8 @@ public static class Program
         Action call = op switch
         {
             "softmax" => () => Softmax.Forward(x, y, n),
+            "softmax-vector" => () => Softmax.Forward(x, y),
+            "tensorprimitives-softmax" => () => System.Numerics.Tensors.TensorPrimitives.SoftMax(x, y),
             "logsoftmax" => () => LogSoftmax.Forward(x, y, n),
             "logsumexp" => () => LogSumExp.Compute(x, y.AsSpan(0, rows), n),
             "crossentropy" => () => CrossEntropy.LossAndGradient(x, labels, y, n),
@@ -71,6 +74,19 @@ public static class Program
             "softmax-double" => () => Softmax.Forward(xd, yd, n),
             _ => throw new ArgumentException($"unknown op '{op}'", nameof(op)),
         };
+        if (Environment.GetEnvironmentVariable("MIXED") == "1")
+        {
+            // As VectorSoftmaxAfterMixedSizes: 20,000 calls at n = 10 and 100 first.
+            foreach (int small in new[] { 10, 100 })
+            {
+                float[] xs = Data.Logits(small), ys = new float[small];
+                for (int i = 0; i < 20_000; i++)
+                {
+                    Softmax.Forward(xs, ys);
+                }
+            }
+        }
+
         long calls = 0, halfCalls = 0;
         double halfTime = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -89,9 +105,13 @@ public static class Program
         }
 
         double total = clock.Elapsed.TotalNanoseconds;
-        Console.WriteLine($"{op} [{rows} x {n}]: {calls} calls, {(double)calls * x.Count / total:F2} elements/ns (all of the run, warm-up included), {(double)(calls - halfCalls) * x.Count / (total - halfTime):F2} in its second half");
+        long distance = (Address(y) - Address(x)) % 4096; // where loads may wait on stores (4K aliasing)
+        Console.WriteLine($"{op} [{rows} x {n}]: {calls} calls, {(double)calls * x.Count / total:F2} elements/ns (all of the run, warm-up included), {(double)(calls - halfCalls) * x.Count / (total - halfTime):F2} in its second half; output - input = {(distance + 4096) % 4096} mod 4096 bytes");
         return 0;
     }
+
+    private static long Address(ArraySegment<float> segment) =>
+        System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(segment.Array!, segment.Offset);
 
     /// <summary>length floats starting the given environment variable's number of elements (0 if unset) past a 64-byte boundary.</summary>
     private static ArraySegment<float> At64BytesPlus(int length, string variable)
