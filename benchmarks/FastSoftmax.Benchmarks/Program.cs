@@ -66,6 +66,7 @@ public static class Program
         {
             "softmax" => () => Softmax.Forward(x, y, n),
             "softmax-vector" => () => Softmax.Forward(x, y),
+            "softmax-inplace" => () => Softmax.Forward(x, x),
             "tensorprimitives-softmax" => () => System.Numerics.Tensors.TensorPrimitives.SoftMax(x, y),
             "logsoftmax" => () => LogSoftmax.Forward(x, y, n),
             "logsumexp" => () => LogSumExp.Compute(x, y.AsSpan(0, rows), n),
