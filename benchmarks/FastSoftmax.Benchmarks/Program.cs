@@ -107,7 +107,7 @@ public static class Program
 
         double total = clock.Elapsed.TotalNanoseconds;
         long distance = (Address(y) - Address(x)) % 4096; // where loads may wait on stores (4K aliasing)
-        Console.WriteLine($"{op} [{rows} x {n}]: {calls} calls, {(double)calls * x.Count / total:F2} elements/ns (all of the run, warm-up included), {(double)(calls - halfCalls) * x.Count / (total - halfTime):F2} in its second half; output - input = {(distance + 4096) % 4096} mod 4096 bytes");
+        Console.WriteLine($"{op} [{rows} x {n}]: {calls} calls, {(double)calls * x.Count / total:F2} elements/ns (all of the run, warm-up included), {(double)(calls - halfCalls) * x.Count / (total - halfTime):F2} in its second half; output - input = {(distance + 4096) % 4096} mod 4096 bytes (input at 0x{Address(x):x}, output at 0x{Address(y):x})");
         return 0;
     }
 
