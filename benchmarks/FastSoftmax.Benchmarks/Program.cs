@@ -39,12 +39,13 @@ public static class Program
 
     /// <summary>
     /// profile OP N ROWS SECONDS: one kernel (softmax, logsoftmax, logsumexp, crossentropy in float;
-    /// softmax-double, crossentropy-double; softmax-vector: the one-vector overload, ROWS = 1) on
+    /// softmax-double, crossentropy-double; softmax-vector, softmax-inplace and tensorprimitives-softmax:
+    /// the one-vector overloads on the whole array, the in-place one with x as its destination) on
     /// [ROWS x N] in a loop for that long, for a sampling profiler (benchmarks/profile.sh); prints its speed.
     /// The float input and output start on a 64-byte boundary, or XA / YA elements past one (environment
     /// variables): a load or store across two cache lines costs, so that where the GC puts an array
     /// moves the speed of a call by up to a tenth. MIXED=1: softmax at n = 10 and 100 first, as
-    /// VectorSoftmaxAfterMixedSizes does.
+    /// VectorSoftmaxAfterMixedSizes does. The line printed ends with both arrays' addresses.
     /// </summary>
     private static int Profile(string op, int n, int rows, double seconds)
     {

@@ -150,7 +150,7 @@ internal static class SoftmaxBlocks
     private static bool SumWithoutMax(ref float x, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi)
     {
         // max and atMax accumulate in locals: through the out parameters (memory) each class waited
-        // on the last one's store, half of the 10-class log-sum-exp block.
+        // on the last one's store, a third of the 10-class log-sum-exp block's time.
         LoadTransposed(ref x, classes, mask, ref m);
         Vector512<float> rowMax = m[0];
         for (int c = 1; c < classes; c++)
