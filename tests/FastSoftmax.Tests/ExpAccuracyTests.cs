@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using FastSoftmax.Kernels;
 using Xunit;
@@ -58,5 +59,46 @@ public class ExpAccuracyTests(ITestOutputHelper output)
                 Assert.Equal(scalar, ExpNonPositive.Compute<Simd128<float>, Vector128<float>, float>(Vector128.Create(x), default).ToScalar());
             }
         }
+    }
+
+    [Fact]
+    public void Exp_with_its_adds_as_FMAs_by_one_has_the_same_bits()
+    {
+        var random = new Random(5);
+        for (int i = 0; i < 100_000; i++)
+        {
+            double hi = -760 * random.NextDouble() * random.NextDouble(), lo = Math.ScaleB(random.NextDouble() - 0.5, Math.ILogB(hi) - 52);
+            float hiF = (float)(hi / 7), loF = MathF.ScaleB((float)random.NextDouble() - 0.5f, MathF.ILogB(hiF) - 23);
+            if (Simd512<float>.IsSupported)
+            {
+                SameBits<Simd512<float>, Vector512<float>, float>(Vector512.Create(hiF), Vector512.Create(loF), v => v.ToScalar());
+                SameBits<Simd512<double>, Vector512<double>, double>(Vector512.Create(hi), Vector512.Create(lo), v => v.ToScalar());
+            }
+
+            if (Simd256<float>.IsSupported)
+            {
+                SameBits<Simd256<float>, Vector256<float>, float>(Vector256.Create(hiF), Vector256.Create(loF), v => v.ToScalar());
+            }
+
+            if (Simd128<float>.IsSupported)
+            {
+                SameBits<Simd128<float>, Vector128<float>, float>(Vector128.Create(hiF), Vector128.Create(loF), v => v.ToScalar());
+            }
+
+            SameBits<SimdScalar<float>, float, float>(hiF, loF, v => v);
+            SameBits<SimdScalar<double>, double, double>(hi, lo, v => v);
+        }
+
+        SameBits<SimdScalar<float>, float, float>(float.NaN, 0f, v => v);
+    }
+
+    private static void SameBits<TS, TVec, T>(TVec hi, TVec lo, Func<TVec, T> first)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T adds = first(ExpNonPositive.Compute<TS, TVec, T>(hi, lo)), fmas = first(ExpNonPositive.Compute<TS, TVec, T>(hi, lo, addsOnFmaPipes: true));
+        bool same = (adds.Equals(fmas) && T.IsNegative(adds) == T.IsNegative(fmas)) || (T.IsNaN(adds) && T.IsNaN(fmas));
+        Assert.True(same, $"{typeof(TVec).Name}: {adds} with adds, {fmas} with FMAs by 1");
     }
 }

@@ -147,8 +147,8 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         ref T g = ref a.Gradient == null ? ref Unsafe.NullRef<T>() : ref *(a.Gradient + offset);
         nuint nextRow = r + 1 < a.Rows ? n : 0;
         (double hi, double lo) = a.Gradient == null
-            ? RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref z, ref z, n, max, T.One, store: false, exact: true, nextRow)
-            : RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref z, ref g, n, max, T.One, store: true, exact: true, nextRow);
+            ? ExactSum<TS, TVec>(ref z, ref z, n, max, store: false, nextRow)
+            : ExactSum<TS, TVec>(ref z, ref g, n, max, store: true, nextRow);
         var sums = new RowSums(hi, lo, max, weightedMass, weightedDifference);
         double loss = Loss(in a, in sums, labelLogit, label);
         if (a.Gradient != null)
@@ -541,6 +541,16 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         double d = x + y;
         return (d, double.IsFinite(d) ? ExactArithmetic.SumError<SimdScalar<double>, double, double>(x, y, d) : 0);
     }
+
+    /// <summary>
+    /// The row's exps (into destination where <paramref name="store"/>) and their exact sum, out of
+    /// line: inlined twice into the row loop, the sum pass left it short of registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (double Hi, double Lo) ExactSum<TS, TVec>(ref T z, ref T destination, nuint n, T max, bool store, nuint nextRow)
+        where TS : ISimd<TVec, T>
+        where TVec : struct =>
+        RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref z, ref destination, n, max, T.One, store, exact: true, nextRow);
 
     /// <summary>Σ w·u and Σ w·u·(z − max), each compensated; a zero weight·target counts 0 even where z = −∞.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -75,7 +75,7 @@ internal static class RowPasses
     /// are the same bits either way.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0, bool streaming = false)
+    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0, bool streaming = false, bool addsOnFmaPipes = true)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -88,19 +88,30 @@ internal static class RowPasses
         T floor = max + ((ExpConstants<T>.Cutoff + T.CreateTruncating(3)) / scale);
         double gap = (double.CreateTruncating(floor) - double.CreateTruncating(max)) * double.CreateTruncating(scale);
         return gap >= double.CreateTruncating(ExpConstants<T>.Cutoff) && gap <= double.CreateTruncating(ExpConstants<T>.ZeroBelow)
-            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead, streaming)
+            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead, streaming, addsOnFmaPipes)
             : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, streaming);
     }
 
     /// <summary>exp(scale·(x − max)) for one register of the sum pass: x clamped to the floor where there is one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Term<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, TVec floor, bool aboveFloor)
+    private static TVec Term<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, TVec floor, bool aboveFloor, bool addsOnFmaPipes)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
         aboveFloor
-            ? ExpOfScaledDifference<TS, TVec, T>(TS.Max(floor, x), negatedMax, scale, scaled, bounded: true) // operand order keeps a NaN x
+            ? ExpOfFlooredDifference<TS, TVec, T>(TS.Max(floor, x), negatedMax, scale, scaled, addsOnFmaPipes) // operand order keeps a NaN x
             : ExpOfScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded: false);
+
+    /// <summary><see cref="ExpOfScaledDifference"/>'s bounded form, with <see cref="ExpNonPositive.Compute"/>'s adds on the FMA pipes where asked (the same bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec ExpOfFlooredDifference<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, bool addsOnFmaPipes)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded: true);
+        return ExpNonPositive.Compute<TS, TVec, T>(hi, lo, addsOnFmaPipes && TS.HasFusedMultiplyAdd);
+    }
 
     // The rare rows without a floor, out of line so the common loop keeps the JIT's inlining budget.
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -108,10 +119,10 @@ internal static class RowPasses
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false, prefetchAhead: 0, streaming);
+        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false, prefetchAhead: 0, streaming, addsOnFmaPipes: false);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor, nuint prefetchAhead, bool streaming)
+    private static unsafe (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor, nuint prefetchAhead, bool streaming, bool addsOnFmaPipes)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -142,8 +153,8 @@ internal static class RowPasses
                 Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref x, i + prefetchAhead + c)));
             }
 
-            TVec e0 = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor);
-            TVec e1 = Term<TS, TVec, T>(TS.Load(ref x, i + c), negatedMax, scaleV, scaled, floor, aboveFloor);
+            TVec e0 = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
+            TVec e1 = Term<TS, TVec, T>(TS.Load(ref x, i + c), negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
             if (streaming)
             {
                 // The aligned registers [i − c + head, i + head) and [i + head, i + c + head), joined
@@ -177,7 +188,7 @@ internal static class RowPasses
 
         if (i + c <= n)
         {
-            TVec e = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor);
+            TVec e = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
             if (store)
             {
                 TS.Store(e, ref destination, i);
@@ -189,7 +200,7 @@ internal static class RowPasses
 
         if (i < n)
         {
-            TVec e = Term<TS, TVec, T>(last, negatedMax, scaleV, scaled, floor, aboveFloor);
+            TVec e = Term<TS, TVec, T>(last, negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
             if (store)
             {
                 TS.Store(e, ref destination, n - c);
