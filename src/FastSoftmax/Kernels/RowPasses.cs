@@ -110,7 +110,7 @@ internal static class RowPasses
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded: true);
-        return ExpNonPositive.Compute<TS, TVec, T>(hi, lo, addsOnFmaPipes && TS.HasFusedMultiplyAdd);
+        return ExpNonPositive.Compute<TS, TVec, T>(hi, lo, addsOnFmaPipes);
     }
 
     // The rare rows without a floor, out of line so the common loop keeps the JIT's inlining budget.
@@ -134,14 +134,8 @@ internal static class RowPasses
         bool fromOne = !exact;
         TVec s0 = fromOne ? TS.Create(T.One) : default, c0 = default, s1 = s0, c1 = default;
         streaming &= store && TS.HasJoin;
-        nuint head = 0; // elements before the destination's first register-aligned one
-        TVec join = default, previous = default;
-        if (streaming)
-        {
-            nuint bytes = c * (nuint)sizeof(T);
-            head = (bytes - ((nuint)Unsafe.AsPointer(ref destination) % bytes)) % bytes / (nuint)sizeof(T);
-            join = TS.JoinIndices((int)head);
-        }
+        nuint head = streaming ? ToAlignment<TS, TVec, T>(ref destination) : 0; // the destination is aligned to T here
+        TVec join = streaming ? TS.JoinIndices((int)head) : default, previous = default;
 
         nuint i = 0;
         for (; i + (2 * c) <= n; i += 2 * c)

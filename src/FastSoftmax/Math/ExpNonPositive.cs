@@ -26,6 +26,7 @@ internal static class ExpNonPositive
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        addsOnFmaPipes &= TS.HasFusedMultiplyAdd; // without FMA the same bits too, but in two operations
         TVec magic = TS.Create(ExpConstants<T>.RoundingMagic);
         TVec t = TS.MultiplyAdd(hi, TS.Create(ExpConstants<T>.Log2E), magic);
         TVec n = addsOnFmaPipes ? TS.MultiplyAdd(t, TS.Create(T.One), TS.Create(-ExpConstants<T>.RoundingMagic)) : TS.Subtract(t, magic);
