@@ -92,25 +92,36 @@ internal static class RowPasses
             : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, streaming);
     }
 
-    /// <summary>exp(scale·(x − max)) for one register of the sum pass: x clamped to the floor where there is one.</summary>
+    /// <summary>exp(scale·(x − max)) for one register of the sum pass.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVec Term<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, TVec floor, bool aboveFloor, bool addsOnFmaPipes)
         where TS : ISimd<TVec, T>
         where TVec : struct
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        aboveFloor
-            ? ExpOfFlooredDifference<TS, TVec, T>(TS.Max(floor, x), negatedMax, scale, scaled, addsOnFmaPipes) // operand order keeps a NaN x
-            : ExpOfScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded: false);
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        (TVec r, TVec n) = ReducedTerm<TS, TVec, T>(x, negatedMax, scale, scaled, floor, aboveFloor, addsOnFmaPipes);
+        return ExpNonPositive.FromReduced<TS, TVec, T>(r, n);
+    }
 
-    /// <summary><see cref="ExpOfScaledDifference"/>'s bounded form, with <see cref="ExpNonPositive.Compute"/>'s adds on the FMA pipes where asked (the same bits).</summary>
+    /// <summary>
+    /// <see cref="Term"/> up to its exp's reduced argument (r, n): x clamped to the floor where there is
+    /// one (then <see cref="ExpOfScaledDifference"/>'s bounded form, with <see cref="ExpNonPositive.Reduce"/>'s
+    /// adds on the FMA pipes where asked: the same bits), otherwise its unbounded form.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec ExpOfFlooredDifference<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, bool addsOnFmaPipes)
+    private static (TVec R, TVec N) ReducedTerm<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, TVec floor, bool aboveFloor, bool addsOnFmaPipes)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded: true);
-        return ExpNonPositive.Compute<TS, TVec, T>(hi, lo, addsOnFmaPipes);
+        // max(floor, x): the operand order keeps a NaN x.
+        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(aboveFloor ? TS.Max(floor, x) : x, negatedMax, scale, scaled, bounded: aboveFloor);
+        if (!aboveFloor)
+        {
+            hi = TS.Max(TS.Create(ExpConstants<T>.Cutoff), hi); // as in ExpOfScaledDifference
+        }
+
+        return ExpNonPositive.Reduce<TS, TVec, T>(hi, lo, addsOnFmaPipes);
     }
 
     // The rare rows without a floor, out of line so the common loop keeps the JIT's inlining budget.
@@ -137,18 +148,35 @@ internal static class RowPasses
         nuint head = streaming ? ToAlignment<TS, TVec, T>(ref destination) : 0; // the destination is aligned to T here
         TVec join = streaming ? TS.JoinIndices((int)head) : default, previous = default;
 
-        nuint i = 0;
-        for (; i + (2 * c) <= n; i += 2 * c)
+        // Software-pipelined: each iteration reduces the exp arguments of the pair at j (ReducedTerm)
+        // and finishes the exps of the pair at j − 2c (FromReduced, from the last iteration's r and
+        // n), so the core's scheduler holds two pairs' independent chains instead of one pair's long
+        // one. The first iteration's finished pair (from zeros) is not used.
+        nuint pairs = n - (n % (2 * c)), i = 0;
+        TVec r0 = default, n0 = default, r1 = default, n1 = default;
+        for (nuint j = 0; pairs != 0; j += 2 * c)
         {
-            if (prefetchAhead != 0 && Sse.IsSupported)
+            TVec e0 = ExpNonPositive.FromReduced<TS, TVec, T>(r0, n0);
+            TVec e1 = ExpNonPositive.FromReduced<TS, TVec, T>(r1, n1);
+            if (j < pairs)
             {
-                // The next row into L2 while this one computes: its max pass would otherwise wait on memory.
-                Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref x, i + prefetchAhead)));
-                Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref x, i + prefetchAhead + c)));
+                if (prefetchAhead != 0 && Sse.IsSupported)
+                {
+                    // The next row into L2 while this one computes: its max pass would otherwise wait on memory.
+                    Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref x, j + prefetchAhead)));
+                    Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref x, j + prefetchAhead + c)));
+                }
+
+                (r0, n0) = ReducedTerm<TS, TVec, T>(TS.Load(ref x, j), negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
+                (r1, n1) = ReducedTerm<TS, TVec, T>(TS.Load(ref x, j + c), negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
             }
 
-            TVec e0 = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
-            TVec e1 = Term<TS, TVec, T>(TS.Load(ref x, i + c), negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
+            if (j == 0)
+            {
+                continue;
+            }
+
+            i = j - (2 * c);
             if (streaming)
             {
                 // The aligned registers [i − c + head, i + head) and [i + head, i + c + head), joined
@@ -173,8 +201,13 @@ internal static class RowPasses
 
             AddCompensated<TS, TVec, T>(ref s0, ref c0, e0, fromOne, nonNegative: true);
             AddCompensated<TS, TVec, T>(ref s1, ref c1, e1, fromOne, nonNegative: true);
+            if (j == pairs)
+            {
+                break;
+            }
         }
 
+        i = pairs;
         if (streaming && i != 0)
         {
             TS.Store(previous, ref destination, i - c); // its lanes from head on are not written yet

@@ -26,13 +26,33 @@ internal static class ExpNonPositive
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        (TVec r, TVec n) = Reduce<TS, TVec, T>(hi, lo, addsOnFmaPipes);
+        return FromReduced<TS, TVec, T>(r, n);
+    }
+
+    /// <summary>The first half of <see cref="Compute"/>: n = round(hi·log2 e) and r = hi + lo − n·ln 2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (TVec R, TVec N) Reduce<TS, TVec, T>(TVec hi, TVec lo, bool addsOnFmaPipes = false)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         addsOnFmaPipes &= TS.HasFusedMultiplyAdd; // without FMA the same bits too, but in two operations
         TVec magic = TS.Create(ExpConstants<T>.RoundingMagic);
         TVec t = TS.MultiplyAdd(hi, TS.Create(ExpConstants<T>.Log2E), magic);
         TVec n = addsOnFmaPipes ? TS.MultiplyAdd(t, TS.Create(T.One), TS.Create(-ExpConstants<T>.RoundingMagic)) : TS.Subtract(t, magic);
         TVec a = TS.MultiplyAdd(n, TS.Create(-ExpConstants<T>.Ln2Hi), hi), b = TS.MultiplyAdd(n, TS.Create(-ExpConstants<T>.Ln2Lo), lo);
         TVec r = addsOnFmaPipes ? TS.MultiplyAdd(a, TS.Create(T.One), b) : TS.Add(a, b);
+        return (r, n);
+    }
 
+    /// <summary>The second half of <see cref="Compute"/>: exp(r)·2^n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec FromReduced<TS, TVec, T>(TVec r, TVec n)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         TVec q;
         if (typeof(T) == typeof(float))
         {
