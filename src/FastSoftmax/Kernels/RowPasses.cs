@@ -103,26 +103,15 @@ internal static class RowPasses
         return ExpNonPositive.FromReduced<TS, TVec, T>(r, n);
     }
 
-    /// <summary>
-    /// <see cref="Term"/> up to its exp's reduced argument (r, n): x clamped to the floor where there is
-    /// one (then <see cref="ExpOfScaledDifference"/>'s bounded form, with <see cref="ExpNonPositive.Reduce"/>'s
-    /// adds on the FMA pipes where asked: the same bits), otherwise its unbounded form.
-    /// </summary>
+    /// <summary><see cref="Term"/> up to its exp's reduced argument (r, n): x clamped to the floor where there is one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (TVec R, TVec N) ReducedTerm<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, TVec floor, bool aboveFloor, bool addsOnFmaPipes)
         where TS : ISimd<TVec, T>
         where TVec : struct
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        // max(floor, x): the operand order keeps a NaN x.
-        (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(aboveFloor ? TS.Max(floor, x) : x, negatedMax, scale, scaled, bounded: aboveFloor);
-        if (!aboveFloor)
-        {
-            hi = TS.Max(TS.Create(ExpConstants<T>.Cutoff), hi); // as in ExpOfScaledDifference
-        }
-
-        return ExpNonPositive.Reduce<TS, TVec, T>(hi, lo, addsOnFmaPipes);
-    }
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        aboveFloor
+            ? ReducedExpOfScaledDifference<TS, TVec, T>(TS.Max(floor, x), negatedMax, scale, scaled, bounded: true, addsOnFmaPipes) // operand order keeps a NaN x
+            : ReducedExpOfScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded: false);
 
     // The rare rows without a floor, out of line so the common loop keeps the JIT's inlining budget.
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -441,6 +430,20 @@ internal static class RowPasses
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        (TVec r, TVec n) = ReducedExpOfScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded);
+        return ExpNonPositive.FromReduced<TS, TVec, T>(r, n);
+    }
+
+    /// <summary>
+    /// <see cref="ExpOfScaledDifference"/> up to its exp's reduced argument (r, n), for
+    /// <see cref="ExpNonPositive.FromReduced"/> (the sum pass's software-pipelined loop).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (TVec R, TVec N) ReducedExpOfScaledDifference<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, bool bounded = false, bool addsOnFmaPipes = false)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         (TVec hi, TVec lo) = ScaledDifference<TS, TVec, T>(x, negatedMax, scale, scaled, bounded);
         if (!bounded)
         {
@@ -448,7 +451,7 @@ internal static class RowPasses
             hi = TS.Max(TS.Create(ExpConstants<T>.Cutoff), hi);
         }
 
-        return ExpNonPositive.Compute<TS, TVec, T>(hi, lo);
+        return ExpNonPositive.Reduce<TS, TVec, T>(hi, lo, addsOnFmaPipes);
     }
 
     /// <summary>
