@@ -120,6 +120,13 @@ internal interface ISimd<TVec, T>
     static abstract (double Hi, double Lo) SumAcross(TVec sum, TVec compensation);
 
     /// <summary>
+    /// The sum of every lane of <paramref name="sum"/>, no compensation: the bits of
+    /// <c>SumAcross(sum, 0)</c>'s hi where no lane is −0 (its adds of the zero compensation then change
+    /// nothing), without those adds on a short row's chain from its exps to its reciprocal.
+    /// </summary>
+    static abstract double SumAcross(TVec sum);
+
+    /// <summary>
     /// The same sum exact to ~2^-100 relative (TwoSum across the lanes), so that hi + lo − 1 keeps its
     /// relative accuracy however small: log-softmax, log-sum-exp and cross-entropy need it.
     /// </summary>

@@ -71,8 +71,19 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
             return;
         }
 
-        (double hi, double lo) = RowPasses.SumAcross<TS, TVec, T>(e, default, exact: false);
-        TS.StoreRow(TS.Multiply(e, TS.Create(T.CreateTruncating(1.0 / (hi + lo)))), ref destination, n, mask);
+        // Float: the widened sum with no compensation's adds on the row's chain; double keeps TwoSum across.
+        double sum;
+        if (typeof(T) == typeof(float))
+        {
+            sum = TS.SumAcross(e);
+        }
+        else
+        {
+            (double hi, double lo) = RowPasses.SumAcross<TS, TVec, T>(e, default, exact: false);
+            sum = hi + lo;
+        }
+
+        TS.StoreRow(TS.Multiply(e, TS.Create(T.CreateTruncating(1.0 / sum))), ref destination, n, mask);
     }
 
     /// <summary>Float rows of 2-16 classes where Vector512 is allowed: 16 at a time, transposed, through one call (<see cref="SoftmaxBlocks"/>).</summary>
@@ -217,7 +228,7 @@ internal static class ShortRows
 
         TVec atMax = TS.KeepLanes(TS.Equal(v, TS.Create(max)), mask);
         double k = TS.CountLanes(atMax);
-        (double rest, _) = TS.SumAcross(TS.ZeroLanes(e, atMax), default);
+        double rest = TS.SumAcross(TS.ZeroLanes(e, atMax));
         double hi = k + rest;
         return (hi, ExactArithmetic.SumError<SimdScalar<double>, double, double>(k, rest, hi));
     }

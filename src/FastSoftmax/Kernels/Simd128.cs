@@ -234,6 +234,18 @@ internal readonly unsafe struct Simd128<T> : ISimd<Vector128<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SumAcross(Vector128<T> sum)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            (Vector128<double> s0, Vector128<double> s1) = Vector128.Widen(sum.AsSingle());
+            return Vector128.Sum(s0 + s1);
+        }
+
+        return double.CreateTruncating(Vector128.Sum(sum));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (double Hi, double Lo) SumAcrossExact(Vector128<T> sum, Vector128<T> compensation)
     {
         if (typeof(T) == typeof(double))

@@ -205,6 +205,18 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SumAcross(Vector256<T> sum)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            (Vector256<double> s0, Vector256<double> s1) = Vector256.Widen(sum.AsSingle());
+            return Lanes.Sum(s0 + s1);
+        }
+
+        return double.CreateTruncating(Vector256.Sum(sum));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (double Hi, double Lo) SumAcrossExact(Vector256<T> sum, Vector256<T> compensation)
     {
         if (typeof(T) == typeof(double))

@@ -268,6 +268,18 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SumAcross(Vector512<T> sum)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            (Vector512<double> s0, Vector512<double> s1) = Vector512.Widen(sum.AsSingle());
+            return Lanes.Sum(s0 + s1);
+        }
+
+        return double.CreateTruncating(Vector512.Sum(sum));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (double Hi, double Lo) SumAcrossExact(Vector512<T> sum, Vector512<T> compensation)
     {
         if (typeof(T) == typeof(double))

@@ -111,5 +111,8 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
         (double.CreateTruncating(sum), double.CreateTruncating(compensation));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SumAcross(T sum) => double.CreateTruncating(sum);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (double Hi, double Lo) SumAcrossExact(T sum, T compensation) => SumAcross(sum, compensation);
 }
