@@ -140,8 +140,9 @@ internal static class RowPasses
         // Software-pipelined: each iteration reduces the exp arguments of the pair at j (ReducedTerm)
         // and finishes the exps of the pair at j − 2c (FromReduced, from the last iteration's r and
         // n), so the core's scheduler holds two pairs' independent chains instead of one pair's long
-        // one. The first iteration's finished pair (from zeros) is not used.
-        nuint pairs = n - (n % (2 * c)), i = 0;
+        // one. The first iteration's finished pair (from zeros) is not used: rows of fewer than two
+        // pairs, which it would cost up to a tenth (n = 32, 48), go a register at a time below.
+        nuint pairs = n >= 4 * c ? n - (n % (2 * c)) : 0, i = 0;
         TVec r0 = default, n0 = default, r1 = default, n1 = default;
         for (nuint j = 0; pairs != 0; j += 2 * c)
         {
@@ -202,7 +203,7 @@ internal static class RowPasses
             TS.Store(previous, ref destination, i - c); // its lanes from head on are not written yet
         }
 
-        if (i + c <= n)
+        for (; i + c <= n; i += c)
         {
             TVec e = Term<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
             if (store)
@@ -211,7 +212,6 @@ internal static class RowPasses
             }
 
             AddCompensated<TS, TVec, T>(ref s0, ref c0, e, fromOne, nonNegative: true);
-            i += c;
         }
 
         if (i < n)
