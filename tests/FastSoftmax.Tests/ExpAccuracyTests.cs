@@ -97,7 +97,8 @@ public class ExpAccuracyTests(ITestOutputHelper output)
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        T adds = first(ExpNonPositive.Compute<TS, TVec, T>(hi, lo)), fmas = first(ExpNonPositive.Compute<TS, TVec, T>(hi, lo, addsOnFmaPipes: true));
+        (TVec r, TVec n) = ExpNonPositive.Reduce<TS, TVec, T>(hi, lo, addsOnFmaPipes: true); // as the sum pass asks for it
+        T adds = first(ExpNonPositive.Compute<TS, TVec, T>(hi, lo)), fmas = first(ExpNonPositive.FromReduced<TS, TVec, T>(r, n));
         bool same = (adds.Equals(fmas) && T.IsNegative(adds) == T.IsNegative(fmas)) || (T.IsNaN(adds) && T.IsNaN(fmas));
         Assert.True(same, $"{typeof(TVec).Name}: {adds} with adds, {fmas} with FMAs by 1");
     }

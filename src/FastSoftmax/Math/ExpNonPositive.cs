@@ -13,7 +13,7 @@ namespace FastSoftmax.Kernels;
 /// <c>fit_exp_polynomial.py</c> (worst relative error of the polynomial: float 1.1e-8 = 0.18 ulp,
 /// double 1.6e-17 = 0.15 ulp); then the result is p·2^n, rounded once, subnormals included.
 /// Measured against the correctly rounded exp over every float in [-104, 0]: see the accuracy tests.
-/// <c>addsOnFmaPipes</c> (with hardware FMA only) forms n's and r's adds as FMAs by 1, a·1 + b rounded
+/// <see cref="Reduce"/>'s <c>addsOnFmaPipes</c> (with hardware FMA only) forms n's and r's adds as FMAs by 1, a·1 + b rounded
 /// once as a + b is: the same bits, off the add pipes, which the sum pass's exact digits load (Zen 4:
 /// log-sum-exp 4,096 3.02 → 3.27, softmax 2.96 → 3.11). The sum pass asks for it; the short rows and
 /// the blocks of rows showed no difference, so they keep the adds.
@@ -21,12 +21,12 @@ namespace FastSoftmax.Kernels;
 internal static class ExpNonPositive
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec Compute<TS, TVec, T>(TVec hi, TVec lo, bool addsOnFmaPipes = false)
+    public static TVec Compute<TS, TVec, T>(TVec hi, TVec lo)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        (TVec r, TVec n) = Reduce<TS, TVec, T>(hi, lo, addsOnFmaPipes);
+        (TVec r, TVec n) = Reduce<TS, TVec, T>(hi, lo);
         return FromReduced<TS, TVec, T>(r, n);
     }
 
