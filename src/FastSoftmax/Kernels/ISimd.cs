@@ -120,9 +120,10 @@ internal interface ISimd<TVec, T>
     static abstract (double Hi, double Lo) SumAcross(TVec sum, TVec compensation);
 
     /// <summary>
-    /// The sum of every lane of <paramref name="sum"/>, no compensation: the bits of
-    /// <c>SumAcross(sum, 0)</c>'s hi where no lane is −0 (its adds of the zero compensation then change
-    /// nothing), without those adds on a short row's chain from its exps to its reciprocal.
+    /// The sum of every lane of <paramref name="sum"/> as one double, for a short row's reciprocal:
+    /// float lanes widened and folded, the bits of <c>SumAcross(sum, 0)</c>'s hi where no lane is −0
+    /// (its adds of the zero compensation then change nothing, and are not on the row's chain);
+    /// double lanes by TwoSum across (<c>SumAcrossExact(sum, 0)</c>), hi + lo.
     /// </summary>
     static abstract double SumAcross(TVec sum);
 

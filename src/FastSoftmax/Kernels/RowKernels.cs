@@ -71,19 +71,7 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
             return;
         }
 
-        // Float: the widened sum with no compensation's adds on the row's chain; double keeps TwoSum across.
-        double sum;
-        if (typeof(T) == typeof(float))
-        {
-            sum = TS.SumAcross(e);
-        }
-        else
-        {
-            (double hi, double lo) = RowPasses.SumAcross<TS, TVec, T>(e, default, exact: false);
-            sum = hi + lo;
-        }
-
-        TS.StoreRow(TS.Multiply(e, TS.Create(T.CreateTruncating(1.0 / sum))), ref destination, n, mask);
+        TS.StoreRow(TS.Multiply(e, TS.Create(T.CreateTruncating(1.0 / TS.SumAcross(e)))), ref destination, n, mask);
     }
 
     /// <summary>Float rows of 2-16 classes where Vector512 is allowed: 16 at a time, transposed, through one call (<see cref="SoftmaxBlocks"/>).</summary>

@@ -242,7 +242,8 @@ internal readonly unsafe struct Simd128<T> : ISimd<Vector128<T>, T>
             return Vector128.Sum(s0 + s1);
         }
 
-        return double.CreateTruncating(Vector128.Sum(sum));
+        (double hi, double lo) = SumAcrossExact(sum, default);
+        return hi + lo;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -213,7 +213,8 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
             return Lanes.Sum(s0 + s1);
         }
 
-        return double.CreateTruncating(Vector256.Sum(sum));
+        (double hi, double lo) = SumAcrossExact(sum, default);
+        return hi + lo;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

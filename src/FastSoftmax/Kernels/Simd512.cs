@@ -276,7 +276,8 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
             return Lanes.Sum(s0 + s1);
         }
 
-        return double.CreateTruncating(Vector512.Sum(sum));
+        (double hi, double lo) = SumAcrossExact(sum, default);
+        return hi + lo;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
