@@ -181,14 +181,13 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         int lanes = TS.Count, classes = a.Classes;
         T* values = scratch, exps = scratch + (MaxShortClasses * lanes);
 
-        // A whole block of rows on AVX-512 transposes in registers (vpermt2ps, vshuff64x2): element by
+        // A whole block of rows on AVX-512 transposes in registers (vpermt2ps and inserts, vshuff64x2): element by
         // element, the transposes in and out were 40 % of this method's samples (perf, float 4,096 x 10)
         // and a fifth of double's (1,438 x 10).
         bool registerTranspose = (typeof(TS) == typeof(Simd512<float>) || typeof(TS) == typeof(Simd512<double>)) && count == lanes && classes >= 2;
-        Vector512<float> classMask = registerTranspose && typeof(T) == typeof(float) ? Simd512<float>.FirstLanes(classes) : default;
         if (registerTranspose && typeof(T) == typeof(float))
         {
-            SoftmaxBlocks.LoadTransposed(ref *(float*)(a.Logits + ((nint)first * classes)), classes, classMask, ref *(SoftmaxBlocks.Block*)values);
+            SoftmaxBlocks.LoadTransposed(ref *(float*)(a.Logits + ((nint)first * classes)), classes, ref *(SoftmaxBlocks.Block*)values);
         }
         else if (registerTranspose)
         {
@@ -332,7 +331,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             registerTranspose &= !special;
             if (registerTranspose && typeof(T) == typeof(float))
             {
-                SoftmaxBlocks.StoreTransposed(ref *(SoftmaxBlocks.Block*)exps, ref *(float*)(a.Gradient + ((nint)first * classes)), classes, classMask);
+                SoftmaxBlocks.StoreTransposed(ref *(SoftmaxBlocks.Block*)exps, ref *(float*)(a.Gradient + ((nint)first * classes)), classes);
             }
             else if (registerTranspose)
             {

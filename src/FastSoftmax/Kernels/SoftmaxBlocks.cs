@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -25,15 +26,14 @@ internal static class SoftmaxBlocks
 
     // Transposing 16 x 16 floats: at each scale h (8, 4, 2, 1), rows i and i + h swap their off-diagonal
     // h-blocks: row i keeps its lanes with bit h clear and takes row i + h's below them; row i + h takes
-    // row i's lanes with bit h set and keeps its own (one vpermt2ps each).
-    // The lane indices, for h = 8, 4, 2, 1, of "keep" (row i) then "take" (row i + h): RVA data, which
+    // row i's lanes with bit h set and keeps its own (one vpermt2ps each). Scales 8 and 4 on the way in,
+    // and 8 on the way out, are loads and stores of 128- and 256-bit pieces instead (LoadTransposed).
+    // The lane indices, for h = 4, 2, 1, of "keep" (row i) then "take" (row i + h): RVA data, which
     // needs no class initialization (as static readonly fields, code compiled before the class was
     // initialized, tiered compilation off or ReadyToRun, loaded them behind a class-initialization
     // check whose helper call spilled the transposes' registers).
     private static ReadOnlySpan<int> SwapIndices =>
     [
-        0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23,
-        8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31,
         0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27,
         4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31,
         0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29,
@@ -58,7 +58,6 @@ internal static class SoftmaxBlocks
             return 0;
         }
 
-        Vector512<float> mask = Simd512<float>.FirstLanes(classes);
         byte* scratch = stackalloc byte[(2 * BlockBytes) + CacheLine];
         ref Block m = ref *(Block*)Aligned(scratch);
         ref Block e = ref *(Block*)(Aligned(scratch) + BlockBytes);
@@ -69,13 +68,13 @@ internal static class SoftmaxBlocks
             switch (op)
             {
                 case BlockOp.LogSoftmax:
-                    LogSoftmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m, ref e);
+                    LogSoftmax(ref *(x + at), ref *(destination + at), classes, scale, ref m, ref e);
                     break;
                 case BlockOp.LogSumExp:
-                    LogSumExp(ref *(x + at), ref *(destination + r), classes, mask, scale, ref m, ref e);
+                    LogSumExp(ref *(x + at), ref *(destination + r), classes, scale, ref m, ref e);
                     break;
                 default:
-                    Softmax(ref *(x + at), ref *(destination + at), classes, mask, scale, ref m);
+                    Softmax(ref *(x + at), ref *(destination + at), classes, scale, ref m);
                     break;
             }
         }
@@ -105,9 +104,9 @@ internal static class SoftmaxBlocks
     /// (Σe = k + the rest), each row's log of its sum by the same scalar code, then the last pass on
     /// the registers. A block with a row whose max is not finite goes row by row.
     /// </summary>
-    public static void LogSoftmax(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e)
+    public static void LogSoftmax(ref float x, ref float destination, int classes, float scale, ref Block m, ref Block e)
     {
-        if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
+        if (!SumWithoutMax(ref x, classes, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
         {
             RowByRow(ref x, ref destination, classes, scale, BlockOp.LogSoftmax);
             return;
@@ -124,7 +123,7 @@ internal static class SoftmaxBlocks
             m[c] = RowPasses.LogOfRatio<Simd512<float>, Vector512<float>, float>(m[c], negatedMax, scaleV, scale != 1f, negatedLogHi, logLo);
         }
 
-        StoreTransposed(ref m, ref destination, classes, mask);
+        StoreTransposed(ref m, ref destination, classes);
     }
 
     /// <summary>
@@ -132,9 +131,9 @@ internal static class SoftmaxBlocks
     /// <see cref="LogSumExpRow{T}.ShortRow"/> computes it alone (the sums as in <see cref="LogSoftmax"/>,
     /// then <see cref="FastSoftmax.Kernels.LogOfSum.AddScaledMax{T}"/>'s operations on vectors of rows).
     /// </summary>
-    public static void LogSumExp(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e)
+    public static void LogSumExp(ref float x, ref float destination, int classes, float scale, ref Block m, ref Block e)
     {
-        if (!SumWithoutMax(ref x, classes, mask, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
+        if (!SumWithoutMax(ref x, classes, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
         {
             RowByRow(ref x, ref destination, classes, scale, BlockOp.LogSumExp);
             return;
@@ -150,11 +149,11 @@ internal static class SoftmaxBlocks
     /// path's ExactSum (Σe = k + rest), each row's rest folded in its register's order. False for a
     /// block with a row whose max is not finite.
     /// </summary>
-    private static bool SumWithoutMax(ref float x, int classes, Vector512<float> mask, float scale, ref Block m, ref Block e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi)
+    private static bool SumWithoutMax(ref float x, int classes, float scale, ref Block m, ref Block e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi)
     {
         // max and atMax accumulate in locals: through the out parameters (memory) each class waited
         // on the last one's store, a third of the 10-class log-sum-exp block's time.
-        LoadTransposed(ref x, classes, mask, ref m);
+        LoadTransposed(ref x, classes, ref m);
         Vector512<float> rowMax = m[0];
         for (int c = 1; c < classes; c++)
         {
@@ -188,9 +187,9 @@ internal static class SoftmaxBlocks
     /// Softmax of the 16 rows at x into destination (which may be x). A block with a row whose max is
     /// not finite goes row by row through the one-register path, for the special values.
     /// </summary>
-    public static void Softmax(ref float x, ref float destination, int classes, Vector512<float> mask, float scale, ref Block m)
+    public static void Softmax(ref float x, ref float destination, int classes, float scale, ref Block m)
     {
-        LoadTransposed(ref x, classes, mask, ref m);
+        LoadTransposed(ref x, classes, ref m);
         Vector512<float> max = m[0];
         for (int c = 1; c < classes; c++)
         {
@@ -221,7 +220,7 @@ internal static class SoftmaxBlocks
             m[c] *= reciprocal;
         }
 
-        StoreTransposed(ref m, ref destination, classes, mask);
+        StoreTransposed(ref m, ref destination, classes);
     }
 
     /// <summary>The lanes of the register the one-register path holds a row of this many classes in.</summary>
@@ -230,41 +229,41 @@ internal static class SoftmaxBlocks
 
     /// <summary>
     /// Σ_c e[c] in double for rows 0-7 (or 8-15), folded as a register of <paramref name="width"/> lanes
-    /// is, in registers: the halvings written out per width. The classes from <paramref name="classes"/>
-    /// on enter as +0, which leaves every sum it meets as it is (all terms are ≥ +0): the bits of the
-    /// one-register path's fold over the live classes. (Through a scratch in memory, a loop of these
-    /// additions was a seventh of the 10-class block.)
+    /// is, in registers: the halvings written out per width. The one-register path's lanes from
+    /// <paramref name="classes"/> on hold +0, and x + (+0) is x for every sum it meets (all terms are
+    /// ≥ +0), so those additions are left out: the bits of the one-register path's fold over the live
+    /// classes. (Through a scratch in memory, a loop of these additions was a seventh of the 10-class
+    /// block.)
     /// </summary>
     private static Vector512<double> FoldedSum(ref Block e, int width, int classes, bool upper)
     {
         if (width == 4)
         {
-            return (Widened(ref e, 0, classes, upper) + Widened(ref e, 2, classes, upper)) + (Widened(ref e, 1, classes, upper) + Widened(ref e, 3, classes, upper));
+            return Pair(ref e, 0, 2, classes, upper) + Pair(ref e, 1, 3, classes, upper);
         }
 
         if (width == 8)
         {
-            Vector512<double> t0 = Widened(ref e, 0, classes, upper) + Widened(ref e, 4, classes, upper);
-            Vector512<double> t1 = Widened(ref e, 1, classes, upper) + Widened(ref e, 5, classes, upper);
-            Vector512<double> t2 = Widened(ref e, 2, classes, upper) + Widened(ref e, 6, classes, upper);
-            Vector512<double> t3 = Widened(ref e, 3, classes, upper) + Widened(ref e, 7, classes, upper);
+            Vector512<double> t0 = Pair(ref e, 0, 4, classes, upper), t1 = Pair(ref e, 1, 5, classes, upper);
+            Vector512<double> t2 = Pair(ref e, 2, 6, classes, upper), t3 = Pair(ref e, 3, 7, classes, upper);
             return (t0 + t2) + (t1 + t3);
         }
 
-        Vector512<double> u0 = Widened(ref e, 0, classes, upper) + Widened(ref e, 8, classes, upper);
-        Vector512<double> u1 = Widened(ref e, 1, classes, upper) + Widened(ref e, 9, classes, upper);
-        Vector512<double> u2 = Widened(ref e, 2, classes, upper) + Widened(ref e, 10, classes, upper);
-        Vector512<double> u3 = Widened(ref e, 3, classes, upper) + Widened(ref e, 11, classes, upper);
-        Vector512<double> u4 = Widened(ref e, 4, classes, upper) + Widened(ref e, 12, classes, upper);
-        Vector512<double> u5 = Widened(ref e, 5, classes, upper) + Widened(ref e, 13, classes, upper);
-        Vector512<double> u6 = Widened(ref e, 6, classes, upper) + Widened(ref e, 14, classes, upper);
-        Vector512<double> u7 = Widened(ref e, 7, classes, upper) + Widened(ref e, 15, classes, upper);
+        Vector512<double> u0 = Pair(ref e, 0, 8, classes, upper), u1 = Pair(ref e, 1, 9, classes, upper);
+        Vector512<double> u2 = Pair(ref e, 2, 10, classes, upper), u3 = Pair(ref e, 3, 11, classes, upper);
+        Vector512<double> u4 = Pair(ref e, 4, 12, classes, upper), u5 = Pair(ref e, 5, 13, classes, upper);
+        Vector512<double> u6 = Pair(ref e, 6, 14, classes, upper), u7 = Pair(ref e, 7, 15, classes, upper);
         return ((u0 + u4) + (u2 + u6)) + ((u1 + u5) + (u3 + u7));
     }
 
+    /// <summary>e[a] + e[b] widened, or e[a] alone where class b is past the row (a always is a class: a &lt; width / 2 &lt;= classes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Widened(ref Block e, int c, int classes, bool upper) =>
-        c >= classes ? default : upper ? Vector512.WidenUpper(e[c]) : Vector512.WidenLower(e[c]);
+    private static Vector512<double> Pair(ref Block e, int a, int b, int classes, bool upper) =>
+        b < classes ? Widened(e[a], upper) + Widened(e[b], upper) : Widened(e[a], upper);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Widened(Vector512<float> e, bool upper) =>
+        upper ? Vector512.WidenUpper(e) : Vector512.WidenLower(e);
 
     /// <summary>
     /// For eight rows: hi = k + rest, lo its TwoSum error, and log(hi) by LogPositive's vector form
@@ -339,25 +338,18 @@ internal static class SoftmaxBlocks
     // Not inlined (nor is StoreTransposed): inlined, its 16 live registers spill the exp loop's (measured
     // 2x slower per row, which dynamic PGO's inlining otherwise chooses).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void LoadTransposed(ref float x, int classes, Vector512<float> mask, ref Block m)
+    public static void LoadTransposed(ref float x, int classes, ref Block m)
     {
-        Vector512<float> r0 = LoadRow(ref x, 0, classes, mask);
-        Vector512<float> r1 = LoadRow(ref x, 1, classes, mask);
-        Vector512<float> r2 = LoadRow(ref x, 2, classes, mask);
-        Vector512<float> r3 = LoadRow(ref x, 3, classes, mask);
-        Vector512<float> r4 = LoadRow(ref x, 4, classes, mask);
-        Vector512<float> r5 = LoadRow(ref x, 5, classes, mask);
-        Vector512<float> r6 = LoadRow(ref x, 6, classes, mask);
-        Vector512<float> r7 = LoadRow(ref x, 7, classes, mask);
-        Vector512<float> r8 = LoadRow(ref x, 8, classes, mask);
-        Vector512<float> r9 = LoadRow(ref x, 9, classes, mask);
-        Vector512<float> r10 = LoadRow(ref x, 10, classes, mask);
-        Vector512<float> r11 = LoadRow(ref x, 11, classes, mask);
-        Vector512<float> r12 = LoadRow(ref x, 12, classes, mask);
-        Vector512<float> r13 = LoadRow(ref x, 13, classes, mask);
-        Vector512<float> r14 = LoadRow(ref x, 14, classes, mask);
-        Vector512<float> r15 = LoadRow(ref x, 15, classes, mask);
-        Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
+        // The transpose's scales 8 and 4 as loads: after them register 4a + i holds classes 4a..4a+3 of
+        // rows i, i + 4, i + 8 and i + 12, 128 bits each, which a load and three inserts from memory
+        // build. Zen 4 runs a 512-bit vpermt2ps on the pipe of the FMAs (measured: 8 permutes and 8 FMAs
+        // take 16.6 cycles, either alone 8), and an insert from memory costs that pipe about a quarter
+        // of one: softmax 100,000 x 10 1.05-1.19 → 1.24-1.28 elements/ns, 250,000 x 4 0.66 → 0.84.
+        Vector512<float> r0 = Quads(ref x, 0, 0, classes), r1 = Quads(ref x, 1, 0, classes), r2 = Quads(ref x, 2, 0, classes), r3 = Quads(ref x, 3, 0, classes);
+        Vector512<float> r4 = Quads(ref x, 0, 1, classes), r5 = Quads(ref x, 1, 1, classes), r6 = Quads(ref x, 2, 1, classes), r7 = Quads(ref x, 3, 1, classes);
+        Vector512<float> r8 = Quads(ref x, 0, 2, classes), r9 = Quads(ref x, 1, 2, classes), r10 = Quads(ref x, 2, 2, classes), r11 = Quads(ref x, 3, 2, classes);
+        Vector512<float> r12 = Quads(ref x, 0, 3, classes), r13 = Quads(ref x, 1, 3, classes), r14 = Quads(ref x, 2, 3, classes), r15 = Quads(ref x, 3, 3, classes);
+        SwapScales(withScale4: false, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
         m[0] = r0;
         m[1] = r1;
         m[2] = r2;
@@ -376,29 +368,57 @@ internal static class SoftmaxBlocks
         m[15] = r15;
     }
 
-    /// <summary>The 16 rows at destination = mᵀ (the inverse of <see cref="LoadTransposed(ref float, int, Vector512{float}, ref Block)"/>).</summary>
+    /// <summary>The 16 rows at destination = mᵀ (the inverse of <see cref="LoadTransposed(ref float, int, ref Block)"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void StoreTransposed(ref Block m, ref float destination, int classes, Vector512<float> mask)
+    public static void StoreTransposed(ref Block m, ref float destination, int classes)
     {
         Vector512<float> r0 = m[0], r1 = m[1], r2 = m[2], r3 = m[3], r4 = m[4], r5 = m[5], r6 = m[6], r7 = m[7];
         Vector512<float> r8 = m[8], r9 = m[9], r10 = m[10], r11 = m[11], r12 = m[12], r13 = m[13], r14 = m[14], r15 = m[15];
-        Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
-        StoreRow(r0, ref destination, 0, classes, mask);
-        StoreRow(r1, ref destination, 1, classes, mask);
-        StoreRow(r2, ref destination, 2, classes, mask);
-        StoreRow(r3, ref destination, 3, classes, mask);
-        StoreRow(r4, ref destination, 4, classes, mask);
-        StoreRow(r5, ref destination, 5, classes, mask);
-        StoreRow(r6, ref destination, 6, classes, mask);
-        StoreRow(r7, ref destination, 7, classes, mask);
-        StoreRow(r8, ref destination, 8, classes, mask);
-        StoreRow(r9, ref destination, 9, classes, mask);
-        StoreRow(r10, ref destination, 10, classes, mask);
-        StoreRow(r11, ref destination, 11, classes, mask);
-        StoreRow(r12, ref destination, 12, classes, mask);
-        StoreRow(r13, ref destination, 13, classes, mask);
-        StoreRow(r14, ref destination, 14, classes, mask);
-        StoreRow(r15, ref destination, 15, classes, mask);
+        SwapScales(withScale4: true, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
+
+        // Scale 8 as stores: row i is the lower halves of registers i and i + 8, row i + 8 their upper
+        // halves; row by row, so that where a half reaches past its row into the next one, the next
+        // row's own halves come after it.
+        StoreHalves(r0.GetLower(), r8.GetLower(), ref destination, 0, classes);
+        StoreHalves(r1.GetLower(), r9.GetLower(), ref destination, 1, classes);
+        StoreHalves(r2.GetLower(), r10.GetLower(), ref destination, 2, classes);
+        StoreHalves(r3.GetLower(), r11.GetLower(), ref destination, 3, classes);
+        StoreHalves(r4.GetLower(), r12.GetLower(), ref destination, 4, classes);
+        StoreHalves(r5.GetLower(), r13.GetLower(), ref destination, 5, classes);
+        StoreHalves(r6.GetLower(), r14.GetLower(), ref destination, 6, classes);
+        StoreHalves(r7.GetLower(), r15.GetLower(), ref destination, 7, classes);
+        StoreHalves(r0.GetUpper(), r8.GetUpper(), ref destination, 8, classes);
+        StoreHalves(r1.GetUpper(), r9.GetUpper(), ref destination, 9, classes);
+        StoreHalves(r2.GetUpper(), r10.GetUpper(), ref destination, 10, classes);
+        StoreHalves(r3.GetUpper(), r11.GetUpper(), ref destination, 11, classes);
+        StoreHalves(r4.GetUpper(), r12.GetUpper(), ref destination, 12, classes);
+        StoreHalves(r5.GetUpper(), r13.GetUpper(), ref destination, 13, classes);
+        StoreHalves(r6.GetUpper(), r14.GetUpper(), ref destination, 14, classes);
+        StoreHalves(r7.GetUpper(), r15.GetUpper(), ref destination, 15, classes);
+    }
+
+    /// <summary>Row r: classes 0-7, then 8-15 where the row has them; masked where a half would reach past the block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreHalves(Vector256<float> first, Vector256<float> second, ref float destination, int r, int classes)
+    {
+        StoreHalf(first, ref destination, r * classes, classes);
+        if (classes > Vector256<float>.Count)
+        {
+            StoreHalf(second, ref destination, (r * classes) + Vector256<float>.Count, classes);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreHalf(Vector256<float> half, ref float destination, int at, int classes)
+    {
+        if (at + Vector256<float>.Count <= Rows * classes)
+        {
+            half.StoreUnsafe(ref destination, (nuint)at);
+        }
+        else
+        {
+            Simd256<float>.StoreFirst(half, ref Unsafe.Add(ref destination, at), Simd256<float>.FirstLanes((Rows * classes) - at));
+        }
     }
 
     /// <summary>
@@ -523,62 +543,63 @@ internal static class SoftmaxBlocks
         r7 = Avx512F.Shuffle4x128(u3, u7, Odd);
     }
 
-    // Inside a block a row of fewer than 16 classes loads and stores as a whole register where that
-    // register ends inside the block: its lanes past the row are the next rows' (loaded: unused; stored:
-    // rewritten by the next row's store, which comes after). Only the last rows are masked, since
-    // masked stores cost Zen 4 several times a plain one.
+    /// <summary>Classes 4a..4a+3 of rows i, i + 4, i + 8 and i + 12 (zero where 4a is past the row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> LoadRow(ref float x, int r, int classes, Vector512<float> mask)
+    private static Vector512<float> Quads(ref float x, int i, int a, int classes)
     {
-        ref float row = ref Unsafe.Add(ref x, r * classes);
-        return WholeRegisterFits(r, classes) ? Vector512.LoadUnsafe(ref row) : Simd512<float>.LoadFirst(ref row, mask, 0f);
+        if (4 * a >= classes)
+        {
+            return default;
+        }
+
+        Vector512<float> v = Piece(ref x, i, a, classes).ToVector256Unsafe().ToVector512Unsafe();
+        v = Avx512F.InsertVector128(v, Piece(ref x, i + 4, a, classes), 1);
+        v = Avx512F.InsertVector128(v, Piece(ref x, i + 8, a, classes), 2);
+        return Avx512F.InsertVector128(v, Piece(ref x, i + 12, a, classes), 3);
     }
 
+    /// <summary>
+    /// Classes 4a..4a+3 of row r. Only the last row's pieces can reach past the block (for 4a &lt; classes
+    /// and r ≤ 14, r·classes + 4a + 4 ≤ 16·classes): masked there where they would.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(Vector512<float> value, ref float destination, int r, int classes, Vector512<float> mask)
+    private static Vector128<float> Piece(ref float x, int r, int a, int classes)
     {
-        ref float row = ref Unsafe.Add(ref destination, r * classes);
-        if (WholeRegisterFits(r, classes))
-        {
-            value.StoreUnsafe(ref row);
-        }
-        else
-        {
-            Simd512<float>.StoreFirst(value, ref row, mask);
-        }
+        int at = (r * classes) + (4 * a);
+        return r < Rows - 1 || at + Vector128<float>.Count <= Rows * classes
+            ? Vector128.LoadUnsafe(ref x, (nuint)at)
+            : Simd128<float>.LoadFirst(ref Unsafe.Add(ref x, at), Simd128<float>.FirstLanes((Rows * classes) - at), 0f);
     }
 
-    private static bool WholeRegisterFits(int r, int classes) => (r * classes) + Rows <= Rows * classes;
-
-    /// <summary>The 16 x 16 transpose on registers: four scales of block swaps, 32 pairs of vpermt2ps.</summary>
+    /// <summary>
+    /// The 16 x 16 transpose's scales 4 (where <paramref name="withScale4"/>), 2 and 1: 8 pairs of
+    /// vpermt2ps each. Each scale swaps its own bit of the row and the lane index, so the scales commute
+    /// and any of them can be done by loads or stores instead.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose(
+    private static void SwapScales(
+        bool withScale4,
         ref Vector512<float> r0, ref Vector512<float> r1, ref Vector512<float> r2, ref Vector512<float> r3,
         ref Vector512<float> r4, ref Vector512<float> r5, ref Vector512<float> r6, ref Vector512<float> r7,
         ref Vector512<float> r8, ref Vector512<float> r9, ref Vector512<float> r10, ref Vector512<float> r11,
         ref Vector512<float> r12, ref Vector512<float> r13, ref Vector512<float> r14, ref Vector512<float> r15)
     {
         ref int swap = ref MemoryMarshal.GetReference(SwapIndices);
-        Vector512<int> keep8 = Vector512.LoadUnsafe(ref swap), take8 = Vector512.LoadUnsafe(ref swap, 16);
-        Vector512<int> keep4 = Vector512.LoadUnsafe(ref swap, 32), take4 = Vector512.LoadUnsafe(ref swap, 48);
-        Vector512<int> keep2 = Vector512.LoadUnsafe(ref swap, 64), take2 = Vector512.LoadUnsafe(ref swap, 80);
-        Vector512<int> keep1 = Vector512.LoadUnsafe(ref swap, 96), take1 = Vector512.LoadUnsafe(ref swap, 112);
-        (r0, r8) = SwapBlocks(r0, r8, keep8, take8);
-        (r1, r9) = SwapBlocks(r1, r9, keep8, take8);
-        (r2, r10) = SwapBlocks(r2, r10, keep8, take8);
-        (r3, r11) = SwapBlocks(r3, r11, keep8, take8);
-        (r4, r12) = SwapBlocks(r4, r12, keep8, take8);
-        (r5, r13) = SwapBlocks(r5, r13, keep8, take8);
-        (r6, r14) = SwapBlocks(r6, r14, keep8, take8);
-        (r7, r15) = SwapBlocks(r7, r15, keep8, take8);
-        (r0, r4) = SwapBlocks(r0, r4, keep4, take4);
-        (r1, r5) = SwapBlocks(r1, r5, keep4, take4);
-        (r2, r6) = SwapBlocks(r2, r6, keep4, take4);
-        (r3, r7) = SwapBlocks(r3, r7, keep4, take4);
-        (r8, r12) = SwapBlocks(r8, r12, keep4, take4);
-        (r9, r13) = SwapBlocks(r9, r13, keep4, take4);
-        (r10, r14) = SwapBlocks(r10, r14, keep4, take4);
-        (r11, r15) = SwapBlocks(r11, r15, keep4, take4);
+        if (withScale4)
+        {
+            Vector512<int> keep4 = Vector512.LoadUnsafe(ref swap), take4 = Vector512.LoadUnsafe(ref swap, 16);
+            (r0, r4) = SwapBlocks(r0, r4, keep4, take4);
+            (r1, r5) = SwapBlocks(r1, r5, keep4, take4);
+            (r2, r6) = SwapBlocks(r2, r6, keep4, take4);
+            (r3, r7) = SwapBlocks(r3, r7, keep4, take4);
+            (r8, r12) = SwapBlocks(r8, r12, keep4, take4);
+            (r9, r13) = SwapBlocks(r9, r13, keep4, take4);
+            (r10, r14) = SwapBlocks(r10, r14, keep4, take4);
+            (r11, r15) = SwapBlocks(r11, r15, keep4, take4);
+        }
+
+        Vector512<int> keep2 = Vector512.LoadUnsafe(ref swap, 32), take2 = Vector512.LoadUnsafe(ref swap, 48);
+        Vector512<int> keep1 = Vector512.LoadUnsafe(ref swap, 64), take1 = Vector512.LoadUnsafe(ref swap, 80);
         (r0, r2) = SwapBlocks(r0, r2, keep2, take2);
         (r1, r3) = SwapBlocks(r1, r3, keep2, take2);
         (r4, r6) = SwapBlocks(r4, r6, keep2, take2);
