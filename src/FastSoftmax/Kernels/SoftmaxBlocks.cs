@@ -59,23 +59,49 @@ internal static class SoftmaxBlocks
         }
 
         byte* scratch = stackalloc byte[(2 * BlockBytes) + CacheLine];
-        ref Block m = ref *(Block*)Aligned(scratch);
-        ref Block e = ref *(Block*)(Aligned(scratch) + BlockBytes);
+        Block* first = (Block*)Aligned(scratch), second = first + 1;
         int r = 0;
+        if (op == BlockOp.Softmax)
+        {
+            // Software-pipelined by a block: each block's exps and reciprocal (which ends on a chain of
+            // divisions), then the last block's scaling and stores, whose inputs are ready, while that
+            // chain runs. 100,000 x 10 1.19-1.26 -> 1.28-1.32 elements/ns, 62,500 x 16 1.38-1.51 -> 1.50-1.56.
+            Vector512<float> previousReciprocal = default;
+            nint previousAt = -1;
+            for (; r + Rows <= rows; r += Rows)
+            {
+                nint at = (nint)r * classes;
+                bool transposed = SoftmaxExps(ref *(x + at), ref *(destination + at), classes, scale, ref *first, out Vector512<float> reciprocal);
+                if (previousAt >= 0)
+                {
+                    ScaleAndStore(ref *second, previousReciprocal, ref *(destination + previousAt), classes);
+                }
+
+                (previousAt, previousReciprocal) = (transposed ? at : -1, reciprocal);
+                Block* next = second;
+                second = first;
+                first = next;
+            }
+
+            if (previousAt >= 0)
+            {
+                ScaleAndStore(ref *second, previousReciprocal, ref *(destination + previousAt), classes);
+            }
+
+            return r;
+        }
+
+        ref Block m = ref *first, e = ref *second;
         for (; r + Rows <= rows; r += Rows)
         {
             nint at = (nint)r * classes;
-            switch (op)
+            if (op == BlockOp.LogSoftmax)
             {
-                case BlockOp.LogSoftmax:
-                    LogSoftmax(ref *(x + at), ref *(destination + at), classes, scale, ref m, ref e);
-                    break;
-                case BlockOp.LogSumExp:
-                    LogSumExp(ref *(x + at), ref *(destination + r), classes, scale, ref m, ref e);
-                    break;
-                default:
-                    Softmax(ref *(x + at), ref *(destination + at), classes, scale, ref m);
-                    break;
+                LogSoftmax(ref *(x + at), ref *(destination + at), classes, scale, ref m, ref e);
+            }
+            else
+            {
+                LogSumExp(ref *(x + at), ref *(destination + r), classes, scale, ref m, ref e);
             }
         }
 
@@ -100,7 +126,7 @@ internal static class SoftmaxBlocks
     /// <summary>
     /// Log-softmax of the 16 rows at x into destination (which may be x), each as
     /// <see cref="LogSoftmaxRow{T}.ShortRow"/> computes it alone: the exps and their sum down the
-    /// registers as in <see cref="Softmax"/>, the lanes at the max left out of the sum and counted
+    /// registers as in <see cref="SoftmaxExps"/>, the lanes at the max left out of the sum and counted
     /// (Σe = k + the rest), each row's log of its sum by the same scalar code, then the last pass on
     /// the registers. A block with a row whose max is not finite goes row by row.
     /// </summary>
@@ -184,10 +210,11 @@ internal static class SoftmaxBlocks
     }
 
     /// <summary>
-    /// Softmax of the 16 rows at x into destination (which may be x). A block with a row whose max is
-    /// not finite goes row by row through the one-register path, for the special values.
+    /// Softmax of the 16 rows at x, the first part: m = the exps, transposed, and each row's reciprocal
+    /// of their sum. A block with a row whose max is not finite goes row by row through the
+    /// one-register path, for the special values, into destination (which may be x); false then.
     /// </summary>
-    public static void Softmax(ref float x, ref float destination, int classes, float scale, ref Block m)
+    public static bool SoftmaxExps(ref float x, ref float destination, int classes, float scale, ref Block m, out Vector512<float> reciprocal)
     {
         LoadTransposed(ref x, classes, ref m);
         Vector512<float> max = m[0];
@@ -199,7 +226,8 @@ internal static class SoftmaxBlocks
         if (!Vector512.EqualsAll(max - max, Vector512<float>.Zero))
         {
             RowByRow(ref x, ref destination, classes, scale);
-            return;
+            reciprocal = default;
+            return false;
         }
 
         Vector512<float> negatedMax = -max, scaleV = Vector512.Create(scale);
@@ -213,8 +241,14 @@ internal static class SoftmaxBlocks
         // added, w halving from the register's width (e.g. 16: t_j = e_j + e_(j+8), then t_j + t_(j+4), ...).
         int width = RegisterWidth(classes);
         Vector512<double> sumLo = FoldedSum(ref m, width, classes, upper: false), sumHi = FoldedSum(ref m, width, classes, upper: true);
-        Vector512<float> reciprocal = Avx512F.ConvertToVector256Single(Vector512<double>.One / sumLo).ToVector512Unsafe()
+        reciprocal = Avx512F.ConvertToVector256Single(Vector512<double>.One / sumLo).ToVector512Unsafe()
             .WithUpper(Avx512F.ConvertToVector256Single(Vector512<double>.One / sumHi)); // not Create(lower, upper): see Simd512.LoadRow
+        return true;
+    }
+
+    /// <summary>Softmax of 16 rows, the second part: destination = (m · reciprocal)ᵀ.</summary>
+    public static void ScaleAndStore(ref Block m, Vector512<float> reciprocal, ref float destination, int classes)
+    {
         for (int c = 0; c < classes; c++)
         {
             m[c] *= reciprocal;
