@@ -143,8 +143,9 @@ public class ShortRowTests
                 x[i] = (float)(random.Next(4) == 0 ? -60 * random.NextDouble() : 8 * ((2 * random.NextDouble()) - 1));
             }
 
-            // Block 2 holds a NaN row, a +∞ row and a fully masked row; block 3 an entry past exp's
-            // underflow, a row with its max twice and a row of equal entries.
+            // Block 2 holds a NaN row, a +∞ row and a fully masked row (the +∞ sends the block row by
+            // row); block 3 an entry past exp's underflow, a row with its max twice and a row of equal
+            // entries.
             x[(17 * classes) + 1] = float.NaN;
             x[(20 * classes) + 1] = float.PositiveInfinity;
             for (int j = 0; j < classes; j++)
@@ -154,6 +155,13 @@ public class ShortRowTests
             }
 
             x[(40 * classes) + 1] = -200f;
+
+            // Block 3 also holds NaN rows without an infinity in the block, at the first, a middle and
+            // the last class: where the block's max lets the NaN through, its exps must give the rows'
+            // bits too.
+            x[34 * classes] = float.NaN;
+            x[(36 * classes) + (classes / 2)] = float.NaN;
+            x[(38 * classes) + classes - 1] = float.NaN;
             (x[42 * classes], x[(42 * classes) + classes - 1]) = (9.5f, 9.5f);
             int outputs = Ops.OutputsPerRow(op, classes);
             float[] batched = new float[Rows * outputs], inPlace = (float[])x.Clone();
