@@ -384,7 +384,7 @@ internal static class SoftmaxBlocks
         Vector512<float> r4 = Quads(ref x, 0, 1, classes), r5 = Quads(ref x, 1, 1, classes), r6 = Quads(ref x, 2, 1, classes), r7 = Quads(ref x, 3, 1, classes);
         Vector512<float> r8 = Quads(ref x, 0, 2, classes), r9 = Quads(ref x, 1, 2, classes), r10 = Quads(ref x, 2, 2, classes), r11 = Quads(ref x, 3, 2, classes);
         Vector512<float> r12 = Quads(ref x, 0, 3, classes), r13 = Quads(ref x, 1, 3, classes), r14 = Quads(ref x, 2, 3, classes), r15 = Quads(ref x, 3, 3, classes);
-        SwapScales(withScale4: false, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
+        SwapScales(wayOut: false, classes, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
         m[0] = r0;
         m[1] = r1;
         m[2] = r2;
@@ -409,7 +409,7 @@ internal static class SoftmaxBlocks
     {
         Vector512<float> r0 = m[0], r1 = m[1], r2 = m[2], r3 = m[3], r4 = m[4], r5 = m[5], r6 = m[6], r7 = m[7];
         Vector512<float> r8 = m[8], r9 = m[9], r10 = m[10], r11 = m[11], r12 = m[12], r13 = m[13], r14 = m[14], r15 = m[15];
-        SwapScales(withScale4: true, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
+        SwapScales(wayOut: true, classes, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
 
         // Scale 8 as stores: row i is the lower halves of registers i and i + 8, row i + 8 their upper
         // halves; row by row, so that where a half reaches past its row into the next one, the next
@@ -607,50 +607,65 @@ internal static class SoftmaxBlocks
     }
 
     /// <summary>
-    /// The 16 x 16 transpose's scales 4 (where <paramref name="withScale4"/>), 2 and 1: 8 pairs of
-    /// vpermt2ps each. Each scale swaps its own bit of the row and the lane index, so the scales commute
-    /// and any of them can be done by loads or stores instead.
+    /// The 16 x 16 transpose's scales 4 (on the way out), 2 and 1: 8 pairs of vpermt2ps each. Each scale
+    /// swaps its own bit of the row and the lane index, so the scales commute and any of them can be
+    /// done by loads or stores instead. A pair is swapped only where a live class's lanes pass through
+    /// it (a class below <paramref name="classes"/>): on the way in register k ends as class k, so a
+    /// pair at scale 2 feeds classes from k with bit 0 clear and at scale 1 class k on; on the way out
+    /// register k starts as class k, so after scale 4 it holds classes from k with bit 2 clear, after
+    /// scale 2 from k with bits 1 and 2 clear. Skipped pairs move only lanes of dead classes, which
+    /// nothing reads (10 classes: 66 permutes instead of 80; 4 classes: 32).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SwapScales(
-        bool withScale4,
+        bool wayOut,
+        int classes,
         ref Vector512<float> r0, ref Vector512<float> r1, ref Vector512<float> r2, ref Vector512<float> r3,
         ref Vector512<float> r4, ref Vector512<float> r5, ref Vector512<float> r6, ref Vector512<float> r7,
         ref Vector512<float> r8, ref Vector512<float> r9, ref Vector512<float> r10, ref Vector512<float> r11,
         ref Vector512<float> r12, ref Vector512<float> r13, ref Vector512<float> r14, ref Vector512<float> r15)
     {
         ref int swap = ref MemoryMarshal.GetReference(SwapIndices);
-        if (withScale4)
+        if (wayOut)
         {
             Vector512<int> keep4 = Vector512.LoadUnsafe(ref swap), take4 = Vector512.LoadUnsafe(ref swap, 16);
             (r0, r4) = SwapBlocks(r0, r4, keep4, take4);
             (r1, r5) = SwapBlocks(r1, r5, keep4, take4);
-            (r2, r6) = SwapBlocks(r2, r6, keep4, take4);
-            (r3, r7) = SwapBlocks(r3, r7, keep4, take4);
-            (r8, r12) = SwapBlocks(r8, r12, keep4, take4);
-            (r9, r13) = SwapBlocks(r9, r13, keep4, take4);
-            (r10, r14) = SwapBlocks(r10, r14, keep4, take4);
-            (r11, r15) = SwapBlocks(r11, r15, keep4, take4);
+            SwapIf(classes > 2, ref r2, ref r6, keep4, take4);
+            SwapIf(classes > 3, ref r3, ref r7, keep4, take4);
+            SwapIf(classes > 8, ref r8, ref r12, keep4, take4);
+            SwapIf(classes > 9, ref r9, ref r13, keep4, take4);
+            SwapIf(classes > 10, ref r10, ref r14, keep4, take4);
+            SwapIf(classes > 11, ref r11, ref r15, keep4, take4);
         }
 
         Vector512<int> keep2 = Vector512.LoadUnsafe(ref swap, 32), take2 = Vector512.LoadUnsafe(ref swap, 48);
-        Vector512<int> keep1 = Vector512.LoadUnsafe(ref swap, 64), take1 = Vector512.LoadUnsafe(ref swap, 80);
         (r0, r2) = SwapBlocks(r0, r2, keep2, take2);
         (r1, r3) = SwapBlocks(r1, r3, keep2, take2);
-        (r4, r6) = SwapBlocks(r4, r6, keep2, take2);
-        (r5, r7) = SwapBlocks(r5, r7, keep2, take2);
-        (r8, r10) = SwapBlocks(r8, r10, keep2, take2);
-        (r9, r11) = SwapBlocks(r9, r11, keep2, take2);
-        (r12, r14) = SwapBlocks(r12, r14, keep2, take2);
-        (r13, r15) = SwapBlocks(r13, r15, keep2, take2);
+        SwapIf(wayOut || classes > 4, ref r4, ref r6, keep2, take2);
+        SwapIf(wayOut || classes > 4, ref r5, ref r7, keep2, take2);
+        SwapIf(classes > 8, ref r8, ref r10, keep2, take2);
+        SwapIf(classes > (wayOut ? 9 : 8), ref r9, ref r11, keep2, take2);
+        SwapIf(classes > (wayOut ? 8 : 12), ref r12, ref r14, keep2, take2);
+        SwapIf(classes > (wayOut ? 9 : 12), ref r13, ref r15, keep2, take2);
+        Vector512<int> keep1 = Vector512.LoadUnsafe(ref swap, 64), take1 = Vector512.LoadUnsafe(ref swap, 80);
         (r0, r1) = SwapBlocks(r0, r1, keep1, take1);
-        (r2, r3) = SwapBlocks(r2, r3, keep1, take1);
-        (r4, r5) = SwapBlocks(r4, r5, keep1, take1);
-        (r6, r7) = SwapBlocks(r6, r7, keep1, take1);
-        (r8, r9) = SwapBlocks(r8, r9, keep1, take1);
-        (r10, r11) = SwapBlocks(r10, r11, keep1, take1);
-        (r12, r13) = SwapBlocks(r12, r13, keep1, take1);
-        (r14, r15) = SwapBlocks(r14, r15, keep1, take1);
+        SwapIf(wayOut || classes > 2, ref r2, ref r3, keep1, take1);
+        SwapIf(wayOut || classes > 4, ref r4, ref r5, keep1, take1);
+        SwapIf(wayOut || classes > 6, ref r6, ref r7, keep1, take1);
+        SwapIf(classes > 8, ref r8, ref r9, keep1, take1);
+        SwapIf(classes > (wayOut ? 8 : 10), ref r10, ref r11, keep1, take1);
+        SwapIf(classes > (wayOut ? 8 : 12), ref r12, ref r13, keep1, take1);
+        SwapIf(classes > (wayOut ? 8 : 14), ref r14, ref r15, keep1, take1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SwapIf(bool live, ref Vector512<float> a, ref Vector512<float> b, Vector512<int> keep, Vector512<int> take)
+    {
+        if (live)
+        {
+            (a, b) = SwapBlocks(a, b, keep, take);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
