@@ -157,8 +157,8 @@ public class ShortRowTests
             x[(40 * classes) + 1] = -200f;
 
             // Block 3 also holds NaN rows without an infinity in the block, at the first, a middle and
-            // the last class: where the block's max lets the NaN through, its exps must give the rows'
-            // bits too.
+            // the last class: the block's max can miss a NaN (vmaxps returns its second operand where
+            // either is NaN), and then the block's own exps must give those rows' bits.
             x[34 * classes] = float.NaN;
             x[(36 * classes) + (classes / 2)] = float.NaN;
             x[(38 * classes) + classes - 1] = float.NaN;
