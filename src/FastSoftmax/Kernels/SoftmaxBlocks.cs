@@ -180,11 +180,7 @@ internal static class SoftmaxBlocks
         // max and atMax accumulate in locals: through the out parameters (memory) each class waited
         // on the last one's store, a third of the 10-class log-sum-exp block's time.
         LoadTransposed(ref x, classes, ref m);
-        Vector512<float> rowMax = m[0];
-        for (int c = 1; c < classes; c++)
-        {
-            rowMax = Simd512<float>.Max(rowMax, m[c]);
-        }
+        Vector512<float> rowMax = MaxOfClasses(ref m, classes);
 
         (max, atMax, restLo, restHi) = (rowMax, default, default, default);
         if (!Vector512.EqualsAll(rowMax - rowMax, Vector512<float>.Zero))
@@ -217,11 +213,7 @@ internal static class SoftmaxBlocks
     public static bool SoftmaxExps(ref float x, ref float destination, int classes, float scale, ref Block m, out Vector512<float> reciprocal)
     {
         LoadTransposed(ref x, classes, ref m);
-        Vector512<float> max = m[0];
-        for (int c = 1; c < classes; c++)
-        {
-            max = Simd512<float>.Max(max, m[c]);
-        }
+        Vector512<float> max = MaxOfClasses(ref m, classes);
 
         if (!Vector512.EqualsAll(max - max, Vector512<float>.Zero))
         {
@@ -255,6 +247,23 @@ internal static class SoftmaxBlocks
         }
 
         StoreTransposed(ref m, ref destination, classes);
+    }
+
+    /// <summary>
+    /// Each row's max over its classes, class by class. The order matters for NaN only (vmaxps returns
+    /// its second operand where either is NaN): this one gives every NaN row the bits it gets alone,
+    /// which a max on two chains did not (log-softmax, 5 classes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> MaxOfClasses(ref Block m, int classes)
+    {
+        Vector512<float> max = m[0];
+        for (int c = 1; c < classes; c++)
+        {
+            max = Simd512<float>.Max(max, m[c]);
+        }
+
+        return max;
     }
 
     /// <summary>The lanes of the register the one-register path holds a row of this many classes in.</summary>
