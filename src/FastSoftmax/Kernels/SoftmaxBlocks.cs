@@ -24,21 +24,18 @@ internal static class SoftmaxBlocks
     public const int Rows = 16;
 
     // Transposing 16 x 16 floats: at each scale h (8, 4, 2, 1), rows i and i + h swap their off-diagonal
-    // h-blocks: row i keeps its lanes with bit h clear and takes row i + h's below them; row i + h takes
-    // row i's lanes with bit h set and keeps its own (one vpermt2ps each). Scales 8 and 4 on the way in,
-    // and 8 on the way out, are loads and stores of 128- and 256-bit pieces instead (LoadTransposed).
-    // The lane indices, for h = 4, 2, 1, of "keep" (row i) then "take" (row i + h): RVA data, which
-    // needs no class initialization (as static readonly fields, code compiled before the class was
-    // initialized, tiered compilation off or ReadyToRun, loaded them behind a class-initialization
-    // check whose helper call spilled the transposes' registers).
+    // h-blocks. Scales 2 and 1 are 4 x 4 transposes inside the 128-bit lanes (TransposeInLanes); on the
+    // way in, scales 8 and 4 are 128-bit loads (LoadTransposed); on the way out, scale 8 is 256-bit
+    // stores and scale 4 one vpermt2ps each way: register i keeps its lanes with bit 2 clear and takes
+    // register i + 4's below them, register i + 4 takes register i's lanes with bit 2 set and keeps its
+    // own. Their lane indices, "keep" then "take": RVA data, which needs no class initialization (as
+    // static readonly fields, code compiled before the class was initialized, tiered compilation off or
+    // ReadyToRun, loaded them behind a class-initialization check whose helper call spilled the
+    // transposes' registers).
     private static ReadOnlySpan<int> SwapIndices =>
     [
         0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27,
         4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31,
-        0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29,
-        2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31,
-        0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30,
-        1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31,
     ];
 
     /// <summary>Rows of 2 to 16 classes on AVX-512 (where the per-row registers of 4 and 8 lanes mask too).</summary>
@@ -392,7 +389,10 @@ internal static class SoftmaxBlocks
         Vector512<float> r4 = Quads(ref x, 0, 1, classes), r5 = Quads(ref x, 1, 1, classes), r6 = Quads(ref x, 2, 1, classes), r7 = Quads(ref x, 3, 1, classes);
         Vector512<float> r8 = Quads(ref x, 0, 2, classes), r9 = Quads(ref x, 1, 2, classes), r10 = Quads(ref x, 2, 2, classes), r11 = Quads(ref x, 3, 2, classes);
         Vector512<float> r12 = Quads(ref x, 0, 3, classes), r13 = Quads(ref x, 1, 3, classes), r14 = Quads(ref x, 2, 3, classes), r15 = Quads(ref x, 3, 3, classes);
-        SwapScales(wayOut: false, classes, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
+        TransposeInLanes(4, classes, ref r0, ref r1, ref r2, ref r3);
+        TransposeInLanes(4, classes - 4, ref r4, ref r5, ref r6, ref r7);
+        TransposeInLanes(4, classes - 8, ref r8, ref r9, ref r10, ref r11);
+        TransposeInLanes(4, classes - 12, ref r12, ref r13, ref r14, ref r15);
         m[0] = r0;
         m[1] = r1;
         m[2] = r2;
@@ -417,7 +417,30 @@ internal static class SoftmaxBlocks
     {
         Vector512<float> r0 = m[0], r1 = m[1], r2 = m[2], r3 = m[3], r4 = m[4], r5 = m[5], r6 = m[6], r7 = m[7];
         Vector512<float> r8 = m[8], r9 = m[9], r10 = m[10], r11 = m[11], r12 = m[12], r13 = m[13], r14 = m[14], r15 = m[15];
-        SwapScales(wayOut: true, classes, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
+        // Scales 2 and 1 in the lanes, then 4 by permutes (the rows' lanes all move; only registers
+        // 12-15's classes can be dead). With the lane shuffles for the vpermt2ps at scales 2 and 1 both
+        // ways (66 of them on the FMAs' pipe at 10 classes, now 16): softmax 100,000 x 10 1.30 -> 1.36
+        // elements/ns, 250,000 x 4 0.96 -> 1.02, log-softmax 100,000 x 10 0.91 -> 0.98. 128-bit stores
+        // for scale 4 instead of the permutes were level with the permutes at scales 2 and 1 and slower
+        // without them (1.32).
+        TransposeInLanes(classes, 4, ref r0, ref r1, ref r2, ref r3);
+        TransposeInLanes(classes - 4, 4, ref r4, ref r5, ref r6, ref r7);
+        TransposeInLanes(classes - 8, 4, ref r8, ref r9, ref r10, ref r11);
+        TransposeInLanes(classes - 12, 4, ref r12, ref r13, ref r14, ref r15);
+
+        ref int swap = ref MemoryMarshal.GetReference(SwapIndices);
+        Vector512<int> keep4 = Vector512.LoadUnsafe(ref swap), take4 = Vector512.LoadUnsafe(ref swap, 16);
+        (r0, r4) = SwapBlocks(r0, r4, keep4, take4);
+        (r1, r5) = SwapBlocks(r1, r5, keep4, take4);
+        (r2, r6) = SwapBlocks(r2, r6, keep4, take4);
+        (r3, r7) = SwapBlocks(r3, r7, keep4, take4);
+        if (classes > 8)
+        {
+            (r8, r12) = SwapBlocks(r8, r12, keep4, take4);
+            (r9, r13) = SwapBlocks(r9, r13, keep4, take4);
+            (r10, r14) = SwapBlocks(r10, r14, keep4, take4);
+            (r11, r15) = SwapBlocks(r11, r15, keep4, take4);
+        }
 
         // Scale 8 as stores: row i is the lower halves of registers i and i + 8, row i + 8 their upper
         // halves; row by row, so that where a half reaches past its row into the next one, the next
@@ -615,65 +638,32 @@ internal static class SoftmaxBlocks
     }
 
     /// <summary>
-    /// The 16 x 16 transpose's scales 4 (on the way out), 2 and 1: 8 pairs of vpermt2ps each. Each scale
-    /// swaps its own bit of the row and the lane index, so the scales commute and any of them can be
-    /// done by loads or stores instead. A pair is swapped only where a live class's lanes pass through
-    /// it (a class below <paramref name="classes"/>): on the way in register k ends as class k, so a
-    /// pair at scale 2 feeds classes from k with bit 0 clear and at scale 1 class k on; on the way out
-    /// register k starts as class k, so after scale 4 it holds classes from k with bit 2 clear, after
-    /// scale 2 from k with bits 1 and 2 clear. Skipped pairs move only lanes of dead classes, which
-    /// nothing reads (10 classes: 66 permutes instead of 80; 4 classes: 32).
+    /// The 4 x 4 transposes inside each 128-bit lane of four registers (vunpcklps/vunpckhps, then
+    /// vunpcklpd/vunpckhpd): the transpose's scales 2 and 1, on a pipe of their own (Zen 4 runs them
+    /// beside the FMAs, measured: 8 of them and 8 FMAs take 9.5-9.7 cycles, where 8 vpermt2ps and 8
+    /// FMAs take 16.5). Only the first <paramref name="liveIn"/> inputs and <paramref name="liveOut"/>
+    /// outputs are of use (the classes below the row's count): the shuffles of the rest are left out.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SwapScales(
-        bool wayOut,
-        int classes,
-        ref Vector512<float> r0, ref Vector512<float> r1, ref Vector512<float> r2, ref Vector512<float> r3,
-        ref Vector512<float> r4, ref Vector512<float> r5, ref Vector512<float> r6, ref Vector512<float> r7,
-        ref Vector512<float> r8, ref Vector512<float> r9, ref Vector512<float> r10, ref Vector512<float> r11,
-        ref Vector512<float> r12, ref Vector512<float> r13, ref Vector512<float> r14, ref Vector512<float> r15)
+    private static void TransposeInLanes(int liveIn, int liveOut, ref Vector512<float> a, ref Vector512<float> b, ref Vector512<float> c, ref Vector512<float> d)
     {
-        ref int swap = ref MemoryMarshal.GetReference(SwapIndices);
-        if (wayOut)
+        if (liveIn <= 0 || liveOut <= 0)
         {
-            Vector512<int> keep4 = Vector512.LoadUnsafe(ref swap), take4 = Vector512.LoadUnsafe(ref swap, 16);
-            (r0, r4) = SwapBlocks(r0, r4, keep4, take4);
-            (r1, r5) = SwapBlocks(r1, r5, keep4, take4);
-            SwapIf(classes > 2, ref r2, ref r6, keep4, take4);
-            SwapIf(classes > 3, ref r3, ref r7, keep4, take4);
-            SwapIf(classes > 8, ref r8, ref r12, keep4, take4);
-            SwapIf(classes > 9, ref r9, ref r13, keep4, take4);
-            SwapIf(classes > 10, ref r10, ref r14, keep4, take4);
-            SwapIf(classes > 11, ref r11, ref r15, keep4, take4);
+            return;
         }
 
-        Vector512<int> keep2 = Vector512.LoadUnsafe(ref swap, 32), take2 = Vector512.LoadUnsafe(ref swap, 48);
-        (r0, r2) = SwapBlocks(r0, r2, keep2, take2);
-        (r1, r3) = SwapBlocks(r1, r3, keep2, take2);
-        SwapIf(wayOut || classes > 4, ref r4, ref r6, keep2, take2);
-        SwapIf(wayOut || classes > 4, ref r5, ref r7, keep2, take2);
-        SwapIf(classes > 8, ref r8, ref r10, keep2, take2);
-        SwapIf(classes > (wayOut ? 9 : 8), ref r9, ref r11, keep2, take2);
-        SwapIf(classes > (wayOut ? 8 : 12), ref r12, ref r14, keep2, take2);
-        SwapIf(classes > (wayOut ? 9 : 12), ref r13, ref r15, keep2, take2);
-        Vector512<int> keep1 = Vector512.LoadUnsafe(ref swap, 64), take1 = Vector512.LoadUnsafe(ref swap, 80);
-        (r0, r1) = SwapBlocks(r0, r1, keep1, take1);
-        SwapIf(wayOut || classes > 2, ref r2, ref r3, keep1, take1);
-        SwapIf(wayOut || classes > 4, ref r4, ref r5, keep1, take1);
-        SwapIf(wayOut || classes > 6, ref r6, ref r7, keep1, take1);
-        SwapIf(classes > 8, ref r8, ref r9, keep1, take1);
-        SwapIf(classes > (wayOut ? 8 : 10), ref r10, ref r11, keep1, take1);
-        SwapIf(classes > (wayOut ? 8 : 12), ref r12, ref r13, keep1, take1);
-        SwapIf(classes > (wayOut ? 8 : 14), ref r14, ref r15, keep1, take1);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SwapIf(bool live, ref Vector512<float> a, ref Vector512<float> b, Vector512<int> keep, Vector512<int> take)
-    {
-        if (live)
+        Vector512<double> t0 = Avx512F.UnpackLow(a, b).AsDouble();
+        Vector512<double> t2 = liveIn > 2 ? Avx512F.UnpackLow(c, d).AsDouble() : t0;
+        if (liveOut > 2)
         {
-            (a, b) = SwapBlocks(a, b, keep, take);
+            Vector512<double> t1 = Avx512F.UnpackHigh(a, b).AsDouble();
+            Vector512<double> t3 = liveIn > 2 ? Avx512F.UnpackHigh(c, d).AsDouble() : t1;
+            c = Avx512F.UnpackLow(t1, t3).AsSingle();
+            d = Avx512F.UnpackHigh(t1, t3).AsSingle();
         }
+
+        a = Avx512F.UnpackLow(t0, t2).AsSingle();
+        b = Avx512F.UnpackHigh(t0, t2).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
