@@ -80,9 +80,14 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         double* tail = (double*)SoftmaxBlocks.Aligned(buffer);
         T* scratch = (T*)((byte*)tail + tailBytes);
         Vector<double> sumHi = default, sumLo = default;
+        bool floatBlocks = typeof(TS) == typeof(Simd512<float>) && a.Classes >= 2 && a.Smoothing == 0;
         for (int first = 0; first < a.Rows; first += TS.Count)
         {
-            ShortRows<TS, TVec>(in a, first, Math.Min(TS.Count, a.Rows - first), scratch, tail, ref sumHi, ref sumLo, ref lossHi, ref lossLo);
+            int count = Math.Min(TS.Count, a.Rows - first);
+            if (!(floatBlocks && count == TS.Count && FloatBlock(in a, first, (SoftmaxBlocks.Block*)scratch, tail, ref sumHi, ref sumLo)))
+            {
+                ShortRows<TS, TVec>(in a, first, count, scratch, tail, ref sumHi, ref sumLo, ref lossHi, ref lossLo);
+            }
         }
 
         for (int lane = 0; lane < Vector<double>.Count; lane++)
@@ -291,18 +296,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         }
 
         RowTerms(in a, t, stride, used);
-
-        // The call's loss sum, TwoSum lane by lane across the blocks (AllShortRows adds the lanes up); in
-        // a loop of its own, with no call to keep the sums on the stack.
-        Vector<double> hiSum = sumHi, loSum = sumLo;
-        for (int lane = 0; lane < used; lane += Vector<double>.Count)
-        {
-            Vector<double> loss = Load(t + lane, stride, TailField.Loss), sum = hiSum + loss, lossVirtual = sum - hiSum;
-            loSum += (hiSum - (sum - lossVirtual)) + (loss - lossVirtual);
-            hiSum = sum;
-        }
-
-        (sumHi, sumLo) = (hiSum, loSum);
+        AddLosses(t, stride, used, ref sumHi, ref sumLo);
         double* losses = Field(t, stride, TailField.Loss);
         for (int lane = 0; a.Losses != null && lane < count; lane++)
         {
@@ -356,6 +350,129 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A whole block of 16 float hard-label rows without smoothing on AVX-512: <see cref="ShortRows"/>'
+    /// arithmetic lane for lane, and its <see cref="RowTerms"/>, so every row gets the same bits, with
+    /// the per-row values kept in registers instead of its fields in memory, the labels loaded as a
+    /// vector, and the losses stored as one. False, having written nothing, for a block with a row whose
+    /// max is not finite (ShortRows takes it, with its special rows). Float 65,536 x 10 0.69 -> 0.83
+    /// elements/ns, 160,000 x 4 0.39 -> 0.51, 40,000 x 16 0.88 -> 1.0 (profile mode).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe bool FloatBlock(in CrossEntropyArgs<T> a, int first, SoftmaxBlocks.Block* block, double* tail, ref Vector<double> sumHi, ref Vector<double> sumLo)
+    {
+        int classes = a.Classes;
+        ref SoftmaxBlocks.Block m = ref *block;
+        SoftmaxBlocks.LoadTransposed(ref *((float*)a.Logits + ((nint)first * classes)), classes, ref m);
+        Vector512<float> max = SoftmaxBlocks.MaxOfClasses(ref m, classes);
+        if (!Vector512.EqualsAll(max - max, Vector512<float>.Zero))
+        {
+            return false;
+        }
+
+        // As ShortRows' label lanes: the label as a float, −1 for an ignored row.
+        Vector512<int> labelIndices = Vector512.Load(a.Labels + first);
+        Vector512<float> ignored = Vector512.Equals(labelIndices, Vector512.Create(a.IgnoreIndex)).AsSingle();
+        Vector512<float> labels = Vector512.ConditionalSelect(ignored, Vector512.Create(-1f), Vector512.ConvertToSingle(labelIndices));
+
+        Vector512<float> negatedMax = Vector512<float>.Zero - max, one = Vector512<float>.One;
+        Vector512<float> atMax = default, rest = default, restError = default, classIndex = default;
+        Vector512<float> labelLogit = default, labelExp = default, labelWeight = one;
+        float* weights = (float*)a.Weights;
+        for (int j = 0; j < classes; j++)
+        {
+            Vector512<float> v = m[j];
+            Vector512<float> e = RowPasses.ExpOfScaledDifference<Simd512<float>, Vector512<float>, float>(v, negatedMax, one, scaled: false);
+            m[j] = e;
+            Vector512<float> isMax = Vector512.Equals(v, max);
+            atMax += Simd512<float>.KeepLanes(one, isMax);
+            RowPasses.AddCompensated<Simd512<float>, Vector512<float>, float>(ref rest, ref restError, Simd512<float>.ZeroLanes(e, isMax), nonNegative: true);
+            Vector512<float> isLabel = Vector512.Equals(labels, classIndex);
+            classIndex += one;
+            labelLogit = Vector512.ConditionalSelect(isLabel, v, labelLogit);
+            labelExp = Vector512.ConditionalSelect(isLabel, e, labelExp);
+            if (weights != null)
+            {
+                labelWeight = Vector512.ConditionalSelect(isLabel, Vector512.Create(weights[j]), labelWeight);
+            }
+        }
+
+        // RowTerms at ε = 0, eight rows at a time in registers (its operations in its order, so its bits).
+        // The losses go through the tail, for AddLosses' order.
+        const int Stride = 16;
+        Vector512<double> factor = Vector512.Create(a.GradientScale), oneMinusEps = Vector512.Create(1 - a.Smoothing);
+        Vector512<double> weightTotalShare = Vector512.Create(a.Smoothing / a.Classes * a.WeightTotal);
+        Vector512<double> scale0 = default, labelTerm0 = default, scale1 = default, labelTerm1 = default;
+        for (int half = 0; half < 2; half++)
+        {
+            bool upper = half == 1;
+            Vector512<double> k = SoftmaxBlocks.Widened(atMax, upper), others = SoftmaxBlocks.Widened(rest, upper), hi = k + others, bVirtual = hi - k;
+            Vector512<double> lo = ((k - (hi - bVirtual)) + (others - bVirtual)) + SoftmaxBlocks.Widened(restError, upper);
+            Vector512<double> skip = Vector512.LessThan(SoftmaxBlocks.Widened(labels, upper), Vector512<double>.Zero);
+            hi = Vector512.ConditionalSelect(skip, Vector512<double>.One, hi);
+            lo = Vector512.ConditionalSelect(skip, Vector512<double>.Zero, lo);
+            Vector512<double> x = Vector512.ConditionalSelect(skip, Vector512<double>.Zero, SoftmaxBlocks.Widened(labelLogit, upper));
+            Vector512<double> y = -Vector512.ConditionalSelect(skip, Vector512<double>.Zero, SoftmaxBlocks.Widened(max, upper));
+            Vector512<double> e = Vector512.ConditionalSelect(skip, Vector512<double>.One, SoftmaxBlocks.Widened(labelExp, upper));
+            Vector512<double> w = Vector512.ConditionalSelect(skip, Vector512<double>.Zero, SoftmaxBlocks.Widened(labelWeight, upper));
+
+            Vector512<double> logSum = LogPositive.Compute(hi) + (lo / hi), sum = hi + lo;
+            Vector512<double> d = x + y, dVirtual = d - x;
+            Vector512<double> dError = Vector512.ConditionalSelect(Vector512.Equals(d - d, Vector512<double>.Zero), (x - (d - dVirtual)) + (y - dVirtual), Vector512<double>.Zero);
+            Vector512<double> loss = Vector512.ConditionalSelect(Vector512.Equals(w, Vector512<double>.Zero), Vector512<double>.Zero, oneMinusEps * w * ((logSum - d) - dError)) + Vector512<double>.Zero;
+            loss.Store(Field(tail, Stride, TailField.Loss) + (half * Vector512<double>.Count));
+            Vector512<double> labelTerm = -factor * w * (((hi - e) + lo) / sum), scale = factor * ((oneMinusEps * w) + weightTotalShare) / sum;
+            (scale0, labelTerm0, scale1, labelTerm1) = upper ? (scale0, labelTerm0, scale, labelTerm) : (scale, labelTerm, scale1, labelTerm1);
+        }
+
+        AddLosses(tail, Stride, Stride, ref sumHi, ref sumLo);
+        if (a.Losses != null)
+        {
+            Narrowed(Field(tail, Stride, TailField.Loss)).Store((float*)a.Losses + first);
+        }
+
+        if (a.Gradient != null)
+        {
+            Vector512<float> scale = Vector512.Narrow(scale0, scale1), labelTerm = Vector512.Narrow(labelTerm0, labelTerm1);
+            float target = (float)(a.GradientScale * a.Smoothing / classes);
+            classIndex = default;
+            for (int j = 0; j < classes; j++)
+            {
+                Vector512<float> g = (m[j] * scale) - Vector512.Create(weights != null ? weights[j] * target : target);
+                g = Simd512<float>.ZeroLanes(Vector512.ConditionalSelect(Vector512.Equals(labels, classIndex), labelTerm, g), ignored);
+                classIndex += one;
+                m[j] = g;
+            }
+
+            SoftmaxBlocks.StoreTransposed(ref m, ref *((float*)a.Gradient + ((nint)first * classes)), classes);
+        }
+
+        return true;
+    }
+
+    /// <summary>16 doubles at p rounded to float, as InLanes rounds them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<float> Narrowed(double* p) =>
+        Vector512.Narrow(Vector512.Load(p), Vector512.Load(p + Vector512<double>.Count));
+
+    /// <summary>
+    /// The call's loss sum, TwoSum lane by lane across the blocks (AllShortRows adds the lanes up); in a
+    /// loop of its own, with no call to keep the sums on the stack.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddLosses(double* t, int stride, int used, ref Vector<double> sumHi, ref Vector<double> sumLo)
+    {
+        Vector<double> hiSum = sumHi, loSum = sumLo;
+        for (int lane = 0; lane < used; lane += Vector<double>.Count)
+        {
+            Vector<double> loss = Load(t + lane, stride, TailField.Loss), sum = hiSum + loss, lossVirtual = sum - hiSum;
+            loSum += (hiSum - (sum - lossVirtual)) + (loss - lossVirtual);
+            hiSum = sum;
+        }
+
+        (sumHi, sumLo) = (hiSum, loSum);
     }
 
     /// <summary>The per-row values of a block of short rows in T, each a run of TS.Count lanes after the exps.</summary>
@@ -427,6 +544,8 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
     /// <see cref="LogPositive"/>'s (within an ulp, as Math.Log, whose calls lane by lane were 11 % of
     /// double's 10-class rows), where <see cref="Loss"/> takes Math.Log; no row goes through both.
     /// </summary>
+    // FloatBlock holds this at ε = 0 on Vector512, operation for operation: a change here goes there too
+    // (the short-row tests compare the two paths bit for bit).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)] // its own inlining budget
     private static unsafe void RowTerms(in CrossEntropyArgs<T> a, double* tail, int stride, int used)
     {

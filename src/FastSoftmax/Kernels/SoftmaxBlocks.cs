@@ -252,7 +252,7 @@ internal static class SoftmaxBlocks
     /// which a max on two chains did not (log-softmax, 5 classes).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> MaxOfClasses(ref Block m, int classes)
+    public static Vector512<float> MaxOfClasses(ref Block m, int classes)
     {
         Vector512<float> max = m[0];
         for (int c = 1; c < classes; c++)
@@ -302,7 +302,7 @@ internal static class SoftmaxBlocks
         b < classes ? Widened(e[a], upper) + Widened(e[b], upper) : Widened(e[a], upper);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Widened(Vector512<float> e, bool upper) =>
+    public static Vector512<double> Widened(Vector512<float> e, bool upper) =>
         upper ? Vector512.WidenUpper(e) : Vector512.WidenLower(e);
 
     /// <summary>
