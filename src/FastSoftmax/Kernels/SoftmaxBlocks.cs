@@ -418,11 +418,10 @@ internal static class SoftmaxBlocks
         Vector512<float> r0 = m[0], r1 = m[1], r2 = m[2], r3 = m[3], r4 = m[4], r5 = m[5], r6 = m[6], r7 = m[7];
         Vector512<float> r8 = m[8], r9 = m[9], r10 = m[10], r11 = m[11], r12 = m[12], r13 = m[13], r14 = m[14], r15 = m[15];
         // Scales 2 and 1 in the lanes, then 4 by permutes (the rows' lanes all move; only registers
-        // 12-15's classes can be dead). With the lane shuffles for the vpermt2ps at scales 2 and 1 both
-        // ways (66 of them on the FMAs' pipe at 10 classes, now 16): softmax 100,000 x 10 1.30 -> 1.36
-        // elements/ns, 250,000 x 4 0.96 -> 1.02, log-softmax 100,000 x 10 0.91 -> 0.98. 128-bit stores
-        // for scale 4 instead of the permutes were level with the permutes at scales 2 and 1 and slower
-        // without them (1.32).
+        // 12-15's classes can be dead). The lane shuffles in place of vpermt2ps pairs at scales 2 and 1,
+        // both ways, leave 16 permutes on the FMAs' pipe at 10 classes instead of 66: softmax 100,000 x
+        // 10 1.30 -> 1.36 elements/ns, 250,000 x 4 0.96 -> 1.02, log-softmax 100,000 x 10 0.91 -> 0.98.
+        // Scale 4 as 128-bit stores instead (no permutes, 48 extracts to memory): 1.31-1.33.
         TransposeInLanes(classes, 4, ref r0, ref r1, ref r2, ref r3);
         TransposeInLanes(classes - 4, 4, ref r4, ref r5, ref r6, ref r7);
         TransposeInLanes(classes - 8, 4, ref r8, ref r9, ref r10, ref r11);
