@@ -60,10 +60,14 @@ internal sealed class RowChunks<TRow, T> : IThreadPoolWorkItem
         }
 
         work.Execute();
+        // Spins and yields, but never sleeps: SpinWait's default Thread.Sleep(1) after 20 spins cost a
+        // millisecond, longer than most calls, whenever this thread finished its chunks first (two
+        // threads, Zen 4: 4,096 x 1,000 2.85-3.39 -> 4.87-5.09 elements/ns, 100,000 x 10 1.01-1.81 ->
+        // 1.93-2.37, against 2.65 and 1.38 on one). The wait is at most the chunk a pool thread runs.
         var spin = default(SpinWait);
         while (Volatile.Read(ref work.done) < work.chunks)
         {
-            spin.SpinOnce();
+            spin.SpinOnce(sleep1Threshold: -1);
         }
 
         return true;
