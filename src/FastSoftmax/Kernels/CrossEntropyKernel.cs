@@ -235,20 +235,9 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         for (int j = 0; j < classes; j++)
         {
             TVec v = TS.Load(ref *values, (nuint)(j * lanes));
-            TVec e = RowPasses.ExpOfScaledDifference<TS, TVec, T>(v, negatedMax, one, scaled: false);
+            TVec e = ClassTerms<TS, TVec, T>(v, max, negatedMax, TS.Equal(labels, classIndex), a.Weights, j, ref atMax, ref rest, ref restError, ref labelLogit, ref labelExp, ref labelWeight);
             TS.Store(e, ref *exps, (nuint)(j * lanes));
-            TVec isMax = TS.Equal(v, max);
-            atMax = TS.Add(atMax, TS.KeepLanes(one, isMax));
-            RowPasses.AddCompensated<TS, TVec, T>(ref rest, ref restError, TS.ZeroLanes(e, isMax), nonNegative: true);
-            TVec isLabel = TS.Equal(labels, classIndex);
             classIndex = TS.Add(classIndex, one);
-            labelLogit = TS.Select(isLabel, v, labelLogit);
-            labelExp = TS.Select(isLabel, e, labelExp);
-            if (weighted)
-            {
-                labelWeight = TS.Select(isLabel, TS.Create(a.Weights[j]), labelWeight);
-            }
-
             if (smoothing)
             {
                 TVec d = TS.Add(v, negatedMax);
@@ -315,8 +304,7 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             classIndex = default;
             for (int j = 0; j < classes; j++)
             {
-                TVec g = TS.Subtract(TS.Multiply(TS.Load(ref *exps, (nuint)(j * lanes)), scale), TS.Create(weighted ? a.Weights[j] * target : target));
-                g = TS.ZeroLanes(TS.Select(TS.Equal(labels, classIndex), labelTerm, g), ignored);
+                TVec g = GradientEntry<TS, TVec, T>(TS.Load(ref *exps, (nuint)(j * lanes)), scale, target, a.Weights, j, TS.Equal(labels, classIndex), labelTerm, ignored);
                 classIndex = TS.Add(classIndex, one);
                 TS.Store(g, ref *exps, (nuint)(j * lanes));
             }
@@ -383,20 +371,8 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
         float* weights = (float*)a.Weights;
         for (int j = 0; j < classes; j++)
         {
-            Vector512<float> v = m[j];
-            Vector512<float> e = RowPasses.ExpOfScaledDifference<Simd512<float>, Vector512<float>, float>(v, negatedMax, one, scaled: false);
-            m[j] = e;
-            Vector512<float> isMax = Vector512.Equals(v, max);
-            atMax += Simd512<float>.KeepLanes(one, isMax);
-            RowPasses.AddCompensated<Simd512<float>, Vector512<float>, float>(ref rest, ref restError, Simd512<float>.ZeroLanes(e, isMax), nonNegative: true);
-            Vector512<float> isLabel = Vector512.Equals(labels, classIndex);
+            m[j] = ClassTerms<Simd512<float>, Vector512<float>, float>(m[j], max, negatedMax, Vector512.Equals(labels, classIndex), weights, j, ref atMax, ref rest, ref restError, ref labelLogit, ref labelExp, ref labelWeight);
             classIndex += one;
-            labelLogit = Vector512.ConditionalSelect(isLabel, v, labelLogit);
-            labelExp = Vector512.ConditionalSelect(isLabel, e, labelExp);
-            if (weights != null)
-            {
-                labelWeight = Vector512.ConditionalSelect(isLabel, Vector512.Create(weights[j]), labelWeight);
-            }
         }
 
         // RowTerms at ε = 0, eight rows at a time in registers (its operations in its order, so its bits).
@@ -440,16 +416,54 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
             classIndex = default;
             for (int j = 0; j < classes; j++)
             {
-                Vector512<float> g = (m[j] * scale) - Vector512.Create(weights != null ? weights[j] * target : target);
-                g = Simd512<float>.ZeroLanes(Vector512.ConditionalSelect(Vector512.Equals(labels, classIndex), labelTerm, g), ignored);
+                m[j] = GradientEntry<Simd512<float>, Vector512<float>, float>(m[j], scale, target, weights, j, Vector512.Equals(labels, classIndex), labelTerm, ignored);
                 classIndex += one;
-                m[j] = g;
             }
 
             SoftmaxBlocks.StoreTransposed(ref m, ref *((float*)a.Gradient + ((nint)first * classes)), classes);
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// One class of a register of short rows: its exp (returned), the count of lanes at the max, the
+    /// compensated sum of the other exps, and the label's logit, exp and weight picked up where the class
+    /// is the row's label. ShortRows and FloatBlock both take it, so a row gets the same bits in either.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe TVec ClassTerms<TS, TVec, TE>(TVec v, TVec max, TVec negatedMax, TVec isLabel, TE* weights, int j, ref TVec atMax, ref TVec rest, ref TVec restError, ref TVec labelLogit, ref TVec labelExp, ref TVec labelWeight)
+        where TS : ISimd<TVec, TE>
+        where TVec : struct
+        where TE : unmanaged, IBinaryFloatingPointIeee754<TE>
+    {
+        TVec one = TS.Create(TE.One);
+        TVec e = RowPasses.ExpOfScaledDifference<TS, TVec, TE>(v, negatedMax, one, scaled: false);
+        TVec isMax = TS.Equal(v, max);
+        atMax = TS.Add(atMax, TS.KeepLanes(one, isMax));
+        RowPasses.AddCompensated<TS, TVec, TE>(ref rest, ref restError, TS.ZeroLanes(e, isMax), nonNegative: true);
+        labelLogit = TS.Select(isLabel, v, labelLogit);
+        labelExp = TS.Select(isLabel, e, labelExp);
+        if (weights != null)
+        {
+            labelWeight = TS.Select(isLabel, TS.Create(weights[j]), labelWeight);
+        }
+
+        return e;
+    }
+
+    /// <summary>
+    /// One class's gradient entries, g = e·scale − w_j·target, the label's entry its own term and 0 for
+    /// ignored rows: ShortRows' and FloatBlock's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe TVec GradientEntry<TS, TVec, TE>(TVec e, TVec scale, TE target, TE* weights, int j, TVec isLabel, TVec labelTerm, TVec ignored)
+        where TS : ISimd<TVec, TE>
+        where TVec : struct
+        where TE : unmanaged, IBinaryFloatingPointIeee754<TE>
+    {
+        TVec g = TS.Subtract(TS.Multiply(e, scale), TS.Create(weights != null ? weights[j] * target : target));
+        return TS.ZeroLanes(TS.Select(isLabel, labelTerm, g), ignored);
     }
 
     /// <summary>16 doubles at p rounded to float, as InLanes rounds them.</summary>
