@@ -23,10 +23,15 @@ namespace FastSoftmax.Kernels;
 internal static class BlockedSoftmax
 {
     /// <summary>
-    /// Rows from this length take the blocked sweeps: x and destination no longer fit in a 2 MB L2
-    /// together. Measured (scratch, best of 4): equal at 2^16-2^20, 1.2x at 2^24, 0.7x at 2^14.
+    /// Rows from this length take the blocked sweeps: a row's x and destination together fill half
+    /// of a 1 MB L2 (Zen 4 and 5), and the three passes then find less of them there. Measured on
+    /// Zen 5 (profile mode, interleaved processes): batches of 256 x 65,536 3.03-3.37 → 3.18-3.64
+    /// elements/ns, 100 x 100,000 2.45-2.76 → 3.61-3.63, 64 x 128,256 2.39-2.53 → 2.97-3.21; one
+    /// row in cache level at 65,536 and 128,256; 512 x 32,000 slower blocked (3.49-3.82 → 3.14-3.25),
+    /// so rows that short keep the passes. On a 2 MB L2 (Sapphire Rapids) the two were equal from
+    /// 2^16 to 2^20.
     /// </summary>
-    public const int MinLength = 1 << 18;
+    public const int MinLength = 1 << 16;
 
     /// <summary>Elements per block: 16 KB of floats, within L1 with its destination block.</summary>
     public const int BlockLength = 4096;
