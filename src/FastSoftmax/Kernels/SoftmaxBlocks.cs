@@ -46,6 +46,14 @@ internal static class SoftmaxBlocks
     // Fully optimized from the first call, as the long rows' and the cross-entropy's kernels: a
     // BenchmarkDotNet process of the tiered 65,536 x 10 log-softmax settled at 0.36 elements/ns
     // (0.84-0.91 in other processes) after a 36 ms first call; profile mode level with and without.
+    // So is every method of this class it calls and does not inline (SoftmaxExps, LogSoftmax,
+    // LogSumExp, FoldedSum, the transposes): at tier 0 they ran the blocks 7x slower until tiering
+    // replaced them, 0.1-0.2 s into a process (a BenchmarkDotNet process measured four iterations
+    // of the 100,000 x 10 softmax at 4.1 ms a call, then 0.59 ms). Zen 5, 100,000 x 10 in profile
+    // mode: the first 0.3 s 0.69 -> 1.34-1.46 elements/ns (softmax) and 0.59 -> 1.11-1.13
+    // (log-softmax); steady, against tier 1 with dynamic PGO, 1.72-1.76 -> 1.67-1.70 and 1.31 ->
+    // 1.23-1.26, log-sum-exp and cross-entropy level. We take the steady few percent for a speed
+    // that does not depend on the JIT's tiering.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static unsafe int Run(float* x, float* destination, int rows, int classes, float scale, BlockOp op = BlockOp.Softmax)
     {
@@ -126,6 +134,7 @@ internal static class SoftmaxBlocks
     /// (Σe = k + the rest), each row's log of its sum by the same scalar code, then the last pass on
     /// the registers. A block with a row whose max is not finite goes row by row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmax(ref float x, ref float destination, int classes, float scale, ref Block m, ref Block e)
     {
         if (!SumWithoutMax(ref x, classes, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
@@ -154,6 +163,7 @@ internal static class SoftmaxBlocks
     /// <see cref="LogSumExpRow{T}.ShortRow"/> computes it alone (the sums as in <see cref="LogSoftmax"/>,
     /// then <see cref="FastSoftmax.Kernels.LogOfSum.AddScaledMax{T}"/>'s operations on vectors of rows).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSumExp(ref float x, ref float destination, int classes, float scale, ref Block m, ref Block e)
     {
         if (!SumWithoutMax(ref x, classes, scale, ref m, ref e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi))
@@ -172,6 +182,9 @@ internal static class SoftmaxBlocks
     /// path's ExactSum (Σe = k + rest), each row's rest folded in its register's order. False for a
     /// block with a row whose max is not finite.
     /// </summary>
+    // Inlined into LogSoftmax and LogSumExp, as dynamic PGO had chosen: a call of its own is not
+    // fully optimized from the first call as they are.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool SumWithoutMax(ref float x, int classes, float scale, ref Block m, ref Block e, out Vector512<float> max, out Vector512<float> atMax, out Vector512<double> restLo, out Vector512<double> restHi)
     {
         // max and atMax accumulate in locals: through the out parameters (memory) each class waited
@@ -207,6 +220,7 @@ internal static class SoftmaxBlocks
     /// of their sum. A block with a row whose max is not finite goes row by row through the
     /// one-register path, for the special values, into destination (which may be x); false then.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool SoftmaxExps(ref float x, ref float destination, int classes, float scale, ref Block m, out Vector512<float> reciprocal)
     {
         LoadTransposed(ref x, classes, ref m);
@@ -236,6 +250,7 @@ internal static class SoftmaxBlocks
     }
 
     /// <summary>Softmax of 16 rows, the second part: destination = (m · reciprocal)ᵀ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleAndStore(ref Block m, Vector512<float> reciprocal, ref float destination, int classes)
     {
         for (int c = 0; c < classes; c++)
@@ -275,6 +290,7 @@ internal static class SoftmaxBlocks
     /// classes. (Through a scratch in memory, a loop of these additions was a seventh of the 10-class
     /// block.)
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector512<double> FoldedSum(ref Block e, int width, int classes, bool upper)
     {
         if (width == 4)
@@ -377,7 +393,7 @@ internal static class SoftmaxBlocks
     /// <summary>m = the 16 rows at x, transposed (class c of every row in m[c]); in registers between the loads and the stores.</summary>
     // Not inlined (nor is StoreTransposed): inlined, its 16 live registers spill the exp loop's (measured
     // 2x slower per row, which dynamic PGO's inlining otherwise chooses).
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void LoadTransposed(ref float x, int classes, ref Block m)
     {
         // The transpose's scales 8 and 4 as loads: after them register 4a + i holds classes 4a..4a+3 of
@@ -412,7 +428,7 @@ internal static class SoftmaxBlocks
     }
 
     /// <summary>The 16 rows at destination = mᵀ (the inverse of <see cref="LoadTransposed(ref float, int, ref Block)"/>).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void StoreTransposed(ref Block m, ref float destination, int classes)
     {
         Vector512<float> r0 = m[0], r1 = m[1], r2 = m[2], r3 = m[3], r4 = m[4], r5 = m[5], r6 = m[6], r7 = m[7];
@@ -492,7 +508,7 @@ internal static class SoftmaxBlocks
     /// overlapping: plain loads and stores inside each row (with masked ones the way out was 7 % of the
     /// double 1,438 x 10 cross-entropy's samples, the way in 3 %).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void LoadTransposed(ref double x, int classes, ref double m)
     {
         if (classes < DoubleRows)
@@ -507,7 +523,7 @@ internal static class SoftmaxBlocks
     }
 
     /// <summary>The eight rows at destination = mᵀ (the inverse of <see cref="LoadTransposed(ref double, int, ref double)"/>).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void StoreTransposed(ref double m, ref double destination, int classes)
     {
         if (classes < DoubleRows)
