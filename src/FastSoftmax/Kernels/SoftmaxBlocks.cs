@@ -46,8 +46,9 @@ internal static class SoftmaxBlocks
     // Fully optimized from the first call, as the long rows' and the cross-entropy's kernels: a
     // BenchmarkDotNet process of the tiered 65,536 x 10 log-softmax settled at 0.36 elements/ns
     // (0.84-0.91 in other processes) after a 36 ms first call; profile mode level with and without.
-    // So is every method of this class it calls and does not inline (SoftmaxExps, LogSoftmax,
-    // LogSumExp, FoldedSum, the transposes): at tier 0 they ran the blocks 7x slower until tiering
+    // So is every method on the blocks' path that the JIT may leave as a call (SoftmaxExps,
+    // ScaleAndStore, LogSoftmax, LogSumExp, FoldedSum, the transposes, which the cross-entropy's
+    // blocks call too): at tier 0 they ran the blocks 7x slower until tiering
     // replaced them, 0.1-0.2 s into a process (a BenchmarkDotNet process measured four iterations
     // of the 100,000 x 10 softmax at 4.1 ms a call, then 0.59 ms). Zen 5, 100,000 x 10 in profile
     // mode: the first 0.3 s 0.69 -> 1.34-1.46 elements/ns (softmax) and 0.59 -> 1.11-1.13
