@@ -24,7 +24,7 @@ internal static class BlockedSoftmax
 {
     /// <summary>
     /// Rows from this length take the blocked sweeps: a row's x and destination together fill half
-    /// of a 1 MB L2 (Zen 4 and 5), and the three passes then find less of them there. Measured on
+    /// of a 1 MB L2 (Zen 4 and 5, by AMD's figures), and the three passes then find less of them there. Measured on
     /// Zen 5 (profile mode, interleaved processes): batches of 256 x 65,536 3.03-3.37 → 3.18-3.64
     /// elements/ns, 100 x 100,000 2.45-2.76 → 3.61-3.63, 64 x 128,256 2.39-2.53 → 2.97-3.21; one
     /// row in cache level at 65,536 and 128,256; 512 x 32,000 slower blocked (3.49-3.82 → 3.14-3.25),
