@@ -81,17 +81,23 @@ public class BadInputTests
             for (int shift = -length; shift <= length; shift++)
             {
                 float[] buffer = new float[3 * length];
+                double[] doubles = new double[3 * length];
                 Array.Fill(buffer, Sentinel);
+                Array.Fill(doubles, Sentinel);
                 int start = length, to = length + shift;
                 if (shift == 0 || Math.Abs(shift) == length)
                 {
                     Softmax.Forward(buffer.AsSpan(start, length), buffer.AsSpan(to, length)); // in place, or side by side
+                    LogSoftmax.Forward(doubles.AsSpan(start, length), doubles.AsSpan(to, length));
                     continue;
                 }
 
                 Assert.Equal("destination", Assert.Throws<ArgumentException>(() => Softmax.Forward(buffer.AsSpan(start, length), buffer.AsSpan(to, length))).ParamName);
                 Assert.Equal("destination", Assert.Throws<ArgumentException>(() => LogSoftmax.Forward(buffer.AsSpan(start, length), buffer.AsSpan(to, length))).ParamName);
+                Assert.Equal("destination", Assert.Throws<ArgumentException>(() => Softmax.Forward(doubles.AsSpan(start, length), doubles.AsSpan(to, length))).ParamName);
+                Assert.Equal("destination", Assert.Throws<ArgumentException>(() => LogSoftmax.Forward(doubles.AsSpan(start, length), doubles.AsSpan(to, length))).ParamName);
                 Assert.All(buffer, v => Assert.Equal(Sentinel, v));
+                Assert.All(doubles, v => Assert.Equal(Sentinel, v));
             }
         }
     }
