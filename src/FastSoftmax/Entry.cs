@@ -76,9 +76,9 @@ internal static class Entry
     }
 
     /// <summary>
-    /// The single-vector form: one row of x.Length elements; nothing to do when x is empty. A row of
-    /// at most one register goes straight to its kernel with only the checks one row needs: behind
-    /// <see cref="Rows"/>, its general checks were a third of a 10-float softmax's time (perf, 28 ns a call).
+    /// The single-vector form: one row of x.Length elements; nothing to do when x is empty. The row goes
+    /// straight to its kernel with only the checks one row needs: behind <see cref="Rows"/>, its
+    /// general checks were a third of a 10-float softmax's time (perf, 28 ns a call).
     /// Inlined into the public method, with its throws out of line: as a call of its own (dynamic PGO
     /// off, tiering off, or a caller PGO chose not to inline it into) a 10-float softmax took 16.0-16.7
     /// ns a call instead of 12.7-13.1.
@@ -103,12 +103,7 @@ internal static class Entry
             ThrowPartialOverlap();
         }
 
-        if (Dispatch.TryOneShortRow<TKernel, T>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(destination), x.Length, T.One, Dispatch.ChooseForShortRows<T>(x.Length, limit)))
-        {
-            return;
-        }
-
-        Rows<TKernel, T>(x, destination, x.Length, T.One, limit);
+        Dispatch.OneRow<TKernel, T>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(destination), x.Length, limit);
     }
 
     [DoesNotReturn]
@@ -142,7 +137,7 @@ internal static class Entry
         }
 
         T result = default;
-        Rows<LogSumExpRow<T>, T>(x, new Span<T>(ref result), x.Length, T.One, limit);
+        Dispatch.OneRow<LogSumExpRow<T>, T>(ref MemoryMarshal.GetReference(x), ref result, x.Length, limit);
         return result;
     }
 }
