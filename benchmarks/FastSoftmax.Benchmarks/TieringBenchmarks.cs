@@ -13,38 +13,22 @@ namespace FastSoftmax.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(TieringConfig))]
-public class WithoutTieredCompilation
+public class WithoutTieredCompilation : BatchData
 {
-    private float[] _x = [];
-    private float[] _y = [];
-    private int[] _labels = [];
-
     [Params("1x10", "100000x10", "65536x10")]
-    public string Shape { get; set; } = "";
-
-    private int Classes { get; set; }
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        (int rows, int classes) = Data.Shape(Shape);
-        Classes = classes;
-        _x = Data.Logits(rows * classes);
-        _y = new float[_x.Length];
-        _labels = Data.Labels(rows, classes);
-    }
+    public override string Shape { get; set; } = "";
 
     [Benchmark(Baseline = true)]
-    public void TensorPrimitivesSoftMaxPerRow() => Peers.TensorPrimitivesSoftMaxPerRow(_x, _y, Classes);
+    public void TensorPrimitivesSoftMaxPerRow() => Peers.TensorPrimitivesSoftMaxPerRow(X, Y, Classes);
 
     [Benchmark]
-    public void FastSoftmaxBatched() => Softmax.Forward(_x, _y, Classes);
+    public void FastSoftmaxBatched() => Softmax.Forward(X, Y, Classes);
 
     [Benchmark]
-    public void FastLogSoftmaxBatched() => LogSoftmax.Forward(_x, _y, Classes);
+    public void FastLogSoftmaxBatched() => LogSoftmax.Forward(X, Y, Classes);
 
     [Benchmark]
-    public float FastCrossEntropyLossAndGradient() => CrossEntropy.LossAndGradient(_x, _labels, _y, Classes);
+    public float FastCrossEntropyLossAndGradient() => CrossEntropy.LossAndGradient(X, Labels, Y, Classes);
 
     private sealed class TieringConfig : ManualConfig
     {
