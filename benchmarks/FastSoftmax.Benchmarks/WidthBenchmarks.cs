@@ -16,7 +16,7 @@ namespace FastSoftmax.Benchmarks;
 [Config(typeof(WidthsConfig))]
 public class NarrowerWidths : BatchData
 {
-    [Params("1x100", "1x4096", "1x128256", "100000x10", "4096x1000")]
+    [Params("1x32", "1x100", "1x4096", "1x128256", "100000x10", "4096x1000")]
     public override string Shape { get; set; } = "";
 
     [Benchmark(Baseline = true)]

@@ -30,6 +30,17 @@ internal interface IRowKernel<T>
     /// </summary>
     static virtual unsafe int ShortRowBlocks<TVec>(in ForwardArgs<T> args)
         where TVec : struct => 0;
+
+    /// <summary>True where <see cref="TwoRegisterRow"/> takes the rows of one to two registers that would go to <see cref="Row"/>.</summary>
+    static virtual bool HasTwoRegisterRow => false;
+
+    /// <summary>
+    /// A row of <c>TS.Count</c> ≤ n ≤ 2·<c>TS.Count</c> elements held in two registers, without the
+    /// passes' loops; called only where <see cref="HasTwoRegisterRow"/>.
+    /// </summary>
+    static virtual void TwoRegisterRow<TS, TVec>(ref T x, ref T destination, nuint n, T scale)
+        where TS : ISimd<TVec, T>
+        where TVec : struct => throw new NotSupportedException();
 }
 
 /// <summary>softmax(scale·x) = exp(scale·(x − max)) / Σ exp(scale·(x − max)).</summary>
@@ -58,6 +69,38 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
 
         (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store: true, exact: false, nextRow);
         RowPasses.Scale<TS, TVec, T>(ref destination, n, T.CreateTruncating(1.0 / (hi + lo)));
+    }
+
+    /// <summary>Float rows: the reciprocal of a sum in double has the digits to spare for them (double rows keep the passes' exact sums).</summary>
+    public static bool HasTwoRegisterRow => typeof(T) == typeof(float);
+
+    /// <summary>
+    /// The row's first register and its last (over the first where n &lt; 2·Count): their max, their
+    /// exps, the sum of both registers' lanes in double with the last one's lanes over the first left
+    /// out, the scale, the last register stored before the first (in place, both were loaded first).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void TwoRegisterRow<TS, TVec>(ref T x, ref T destination, nuint n, T scale)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+    {
+        nuint c = (nuint)TS.Count, lastStart = n - c;
+        TVec first = TS.Load(ref x, 0), last = TS.Load(ref x, lastStart);
+        T max = TS.MaxAcross(TS.Max(first, last));
+        if (!T.IsFinite(max))
+        {
+            SpecialRows.Softmax(ref x, ref destination, n);
+            return;
+        }
+
+        TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale);
+        bool scaled = scale != T.One;
+        TVec e0 = RowPasses.ExpOfScaledDifference<TS, TVec, T>(first, negatedMax, scaleV, scaled);
+        TVec e1 = RowPasses.ExpOfScaledDifference<TS, TVec, T>(last, negatedMax, scaleV, scaled);
+        (double hi, double lo) = TS.SumAcross(e0, TS.ZeroLanesBelow(e1, (int)(c - lastStart)));
+        TVec reciprocal = TS.Create(T.CreateTruncating(1.0 / (hi + lo)));
+        TS.Store(TS.Multiply(e1, reciprocal), ref destination, lastStart);
+        TS.Store(TS.Multiply(e0, reciprocal), ref destination, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
