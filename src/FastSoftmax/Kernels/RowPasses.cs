@@ -72,10 +72,12 @@ internal static class RowPasses
     /// is the relative accuracy of Σ − 1, which a reciprocal does not need. With
     /// <paramref name="streaming"/> (and <see cref="ISimd{TVec,T}.HasJoin"/>), the terms go to a pinned
     /// destination aligned to <typeparamref name="T"/> with streaming stores (see the loop); the values
-    /// are the same bits either way.
+    /// are the same bits either way. With <paramref name="prefetchDestination"/> (and a
+    /// <paramref name="prefetchAhead"/>), a pass that stores nothing brings the destination's lines
+    /// toward L2 for the pass that writes them next.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0, bool streaming = false, bool addsOnFmaPipes = true)
+    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0, bool streaming = false, bool addsOnFmaPipes = true, bool prefetchDestination = false)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -88,7 +90,7 @@ internal static class RowPasses
         T floor = max + ((ExpConstants<T>.Cutoff + T.CreateTruncating(3)) / scale);
         double gap = (double.CreateTruncating(floor) - double.CreateTruncating(max)) * double.CreateTruncating(scale);
         return gap >= double.CreateTruncating(ExpConstants<T>.Cutoff) && gap <= double.CreateTruncating(ExpConstants<T>.ZeroBelow)
-            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead, streaming, addsOnFmaPipes)
+            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead, streaming, addsOnFmaPipes, prefetchDestination)
             : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, streaming);
     }
 
@@ -119,10 +121,10 @@ internal static class RowPasses
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false, prefetchAhead: 0, streaming, addsOnFmaPipes: false);
+        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false, prefetchAhead: 0, streaming, addsOnFmaPipes: false, prefetchDestination: false);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor, nuint prefetchAhead, bool streaming, bool addsOnFmaPipes)
+    private static unsafe (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor, nuint prefetchAhead, bool streaming, bool addsOnFmaPipes, bool prefetchDestination)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -155,6 +157,11 @@ internal static class RowPasses
                     // The next row into L2 while this one computes: its max pass would otherwise wait on memory.
                     Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref x, j + prefetchAhead)));
                     Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref x, j + prefetchAhead + c)));
+                    if (prefetchDestination)
+                    {
+                        Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref destination, j)));
+                        Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref destination, j + c)));
+                    }
                 }
 
                 (r0, n0) = ReducedTerm<TS, TVec, T>(TS.Load(ref x, j), negatedMax, scaleV, scaled, floor, aboveFloor, addsOnFmaPipes);
