@@ -8,7 +8,9 @@ namespace FastSoftmax.Kernels;
 /// <summary>
 /// log(x) in double for a positive normal finite x, within an ulp (0.86 ulp worst seen; Math.Log's is
 /// 0.5), inline. The kernels take one log per row (of the row's Σ exp); a call to Math.Log costs about
-/// 45 cycles of latency and spills every vector register, which is most of a short row's time.
+/// 45 cycles of latency and spills every vector register, which is most of a short row's time (at the
+/// end of a long log-softmax or log-sum-exp row, where no vector register is live, Math.Log is the
+/// faster on Zen 5: <c>LogOfSum.Log</c>).
 /// </summary>
 /// <remarks>
 /// x = 2^k·m with m in [√½, √2); log x = k·ln 2 + log1p(f), f = m − 1 (exact), and
