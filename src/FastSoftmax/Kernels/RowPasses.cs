@@ -64,12 +64,12 @@ internal static class RowPasses
 
     /// <summary>
     /// Σ exp(scale·(x[i] − max)) as a double-double; with <paramref name="store"/>, each term is
-    /// also written to <paramref name="destination"/>. Two compensated accumulators. With
-    /// <paramref name="exact"/>, the lanes are added with TwoSum, so hi + lo − 1 keeps its relative
-    /// accuracy however small (log-softmax and log-sum-exp need it; a reciprocal for float does not).
-    /// Without it, every lane starts at 1: then s ≥ 1 ≥ e, so Fast2Sum (3 operations instead of
-    /// TwoSum's 5 per term) is exact, and the starting ones are taken off at the end; what that costs
-    /// is the relative accuracy of Σ − 1, which a reciprocal does not need. With
+    /// also written to <paramref name="destination"/>. Two compensated accumulators, every lane
+    /// started at 1: then s ≥ 1 ≥ e, so Fast2Sum (3 operations instead of TwoSum's 5 per term) is
+    /// exact. With <paramref name="exact"/>, the starting ones come off each lane (exactly) before
+    /// the lanes are added with TwoSum, so hi + lo − 1 keeps its relative accuracy however small
+    /// (log-softmax and log-sum-exp need it); without it, they come off the sum in double, which
+    /// costs the relative accuracy of Σ − 1 that a reciprocal does not need. With
     /// <paramref name="streaming"/> (and <see cref="ISimd{TVec,T}.HasJoin"/>), the terms go to a pinned
     /// destination aligned to <typeparamref name="T"/> with streaming stores (see the loop); the values
     /// are the same bits either way. With <paramref name="prefetchDestination"/> (and a
@@ -133,8 +133,7 @@ internal static class RowPasses
         TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale);
         bool scaled = scale != T.One;
         TVec last = TS.Load(ref x, n - c);
-        bool fromOne = !exact;
-        TVec s0 = fromOne ? TS.Create(T.One) : default, c0 = default, s1 = s0, c1 = default;
+        TVec one = TS.Create(T.One), s0 = one, c0 = default, s1 = one, c1 = default;
         streaming &= store && TS.HasJoin;
         nuint head = streaming ? ToAlignment<TS, TVec, T>(ref destination) : 0; // the destination is aligned to T here
         TVec join = streaming ? TS.JoinIndices((int)head) : default, previous = default;
@@ -196,8 +195,8 @@ internal static class RowPasses
                 TS.Store(e1, ref destination, i + c);
             }
 
-            AddCompensated<TS, TVec, T>(ref s0, ref c0, e0, fromOne, nonNegative: true);
-            AddCompensated<TS, TVec, T>(ref s1, ref c1, e1, fromOne, nonNegative: true);
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e0, sAtLeastV: true);
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, e1, sAtLeastV: true);
             if (j == pairs)
             {
                 break;
@@ -218,7 +217,7 @@ internal static class RowPasses
                 TS.Store(e, ref destination, i);
             }
 
-            AddCompensated<TS, TVec, T>(ref s0, ref c0, e, fromOne, nonNegative: true);
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e, sAtLeastV: true);
         }
 
         if (i < n)
@@ -229,21 +228,37 @@ internal static class RowPasses
                 TS.Store(e, ref destination, n - c);
             }
 
-            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(e, (int)(c - (n - i))), fromOne, nonNegative: true);
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(e, (int)(c - (n - i))), sAtLeastV: true);
+        }
+
+        if (exact)
+        {
+            // The starting ones off each lane: s − 1 is exact for s in [1, 2^24) (float; 2^53 double);
+            // a lane past that holds so large a sum that the ulp it loses is far below its log's need.
+            (s0, s1) = (TS.Subtract(s0, one), TS.Subtract(s1, one));
         }
 
         TVec s = TS.Add(s0, s1);
         TVec compensation = TS.Add(TS.Add(c0, c1), ExactArithmetic.SumError<TS, TVec, T>(s0, s1, s));
         (double hi, double lo) = SumAcross<TS, TVec, T>(s, compensation, exact);
-        if (fromOne && typeof(T) == typeof(float))
+        if (!exact && typeof(T) == typeof(float))
         {
             // hi − 2c is exact while the sum is at most 2c (Sterbenz) and within half a double ulp
             // beyond: nothing for a float reciprocal. TwoSum here sat on a 100-element row's chain.
             hi -= 2.0 * c;
         }
-        else if (fromOne)
+        else if (!exact)
         {
             ExactArithmetic.Accumulate(ref hi, ref lo, -2.0 * c);
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            // hi rounded to nearest, so that the log after it takes the same hi however the lanes
+            // grouped the sum: an ulp of log(hi) can be several of a double output that cancels
+            // (the vector widths and the scalar kernel differed by 3 ulp at 6 doubles). A float
+            // output has the bits to spare: it keeps the step off its chain.
+            double rounded = hi + lo;
+            (hi, lo) = (rounded, lo - (rounded - hi));
         }
 
         return (hi, lo);
