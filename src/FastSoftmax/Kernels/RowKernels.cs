@@ -152,7 +152,9 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
         // 2.6-2.8 → 2.9-3.2, 2,000 x 8,192 2.6-2.8 → 2.8-2.9, 4,096 x 1,000 level or better; 256 x 65,536
         // 2.6 → 2.4 and 64 x 128,256 2.4 → 2.1 slower, hence the limit.
         bool prefetchDestination = n <= PrefetchDestinationMaxLength;
-        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store: false, exact: true, nextRow, prefetchDestination: prefetchDestination);
+        // Its outputs are scale·(x − max) − log Σ, both terms ≤ 0, so they need log Σ's relative accuracy
+        // and no more: the exact fold only near Σ = 1.
+        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store: false, exact: true, nextRow, prefetchDestination: prefetchDestination, exactOnlyNearOne: true);
         (T logHi, T logLo) = LogOfSum.Split<T>(hi, lo, sameAsLanes: false);
         RowPasses.SubtractMaxAndLogSum<TS, TVec, T>(ref x, ref destination, n, max, scale, logHi, logLo);
     }
@@ -198,7 +200,9 @@ internal readonly struct LogSumExpRow<T> : IRowKernel<T>
             return;
         }
 
-        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false, exact: true, nextRow);
+        // scale·max + log Σ needs log Σ's relative accuracy (where the two cancel, log Σ's rounding in
+        // double bounds the result's absolute error either way): the exact fold only near Σ = 1.
+        (double hi, double lo) = RowPasses.ExpSubtractMaxSum<TS, TVec, T>(ref x, ref x, n, max, scale, store: false, exact: true, nextRow, exactOnlyNearOne: true);
         destination = LogOfSum.AddScaledMax(hi, lo, max, scale, sameAsLanes: false);
     }
 

@@ -12,6 +12,9 @@ namespace FastSoftmax.Kernels;
 /// </summary>
 internal static class RowPasses
 {
+    /// <summary>1 + 2^-20: from this sum on, a float log Σ needs no exact fold (<see cref="ExpSubtractMaxSum{TS,TVec,T}(ref T, ref T, nuint, T, T, bool, bool, nuint, bool, bool, bool, bool)"/>).</summary>
+    public const double NearOne = 1 + (1.0 / (1 << 20));
+
     /// <summary>
     /// Elements before the first one at an address aligned to a register (0 when there is none, for
     /// a <typeparamref name="T"/> off its own alignment). A pass whose result does not depend on
@@ -74,10 +77,12 @@ internal static class RowPasses
     /// destination aligned to <typeparamref name="T"/> with streaming stores (see the loop); the values
     /// are the same bits either way. With <paramref name="prefetchDestination"/> (and a
     /// <paramref name="prefetchAhead"/>), a pass that stores nothing brings the destination's lines
-    /// toward L2 for the pass that writes them next.
+    /// toward L2 for the pass that writes them next. With <paramref name="exactOnlyNearOne"/> as well as
+    /// <paramref name="exact"/>, a float sum of at least <see cref="NearOne"/> skips the exact fold
+    /// (see the fold): for a caller whose float outputs need Σ − 1's relative accuracy only there.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0, bool streaming = false, bool addsOnFmaPipes = true, bool prefetchDestination = false)
+    public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0, bool streaming = false, bool addsOnFmaPipes = true, bool prefetchDestination = false, bool exactOnlyNearOne = false)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -90,8 +95,8 @@ internal static class RowPasses
         T floor = max + ((ExpConstants<T>.Cutoff + T.CreateTruncating(3)) / scale);
         double gap = (double.CreateTruncating(floor) - double.CreateTruncating(max)) * double.CreateTruncating(scale);
         return gap >= double.CreateTruncating(ExpConstants<T>.Cutoff) && gap <= double.CreateTruncating(ExpConstants<T>.ZeroBelow)
-            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead, streaming, addsOnFmaPipes, prefetchDestination)
-            : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, streaming);
+            ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead, streaming, addsOnFmaPipes, prefetchDestination, exactOnlyNearOne)
+            : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, streaming, exactOnlyNearOne);
     }
 
     /// <summary>exp(scale·(x − max)) for one register of the sum pass.</summary>
@@ -117,14 +122,14 @@ internal static class RowPasses
 
     // The rare rows without a floor, out of line so the common loop keeps the JIT's inlining budget.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (double Hi, double Lo) ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, bool streaming)
+    private static (double Hi, double Lo) ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, bool streaming, bool exactOnlyNearOne)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false, prefetchAhead: 0, streaming, addsOnFmaPipes: false, prefetchDestination: false);
+        ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, default, aboveFloor: false, prefetchAhead: 0, streaming, addsOnFmaPipes: false, prefetchDestination: false, exactOnlyNearOne);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor, nuint prefetchAhead, bool streaming, bool addsOnFmaPipes, bool prefetchDestination)
+    private static unsafe (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, TVec floor, bool aboveFloor, nuint prefetchAhead, bool streaming, bool addsOnFmaPipes, bool prefetchDestination, bool exactOnlyNearOne)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -240,7 +245,7 @@ internal static class RowPasses
 
         TVec s = TS.Add(s0, s1);
         TVec compensation = TS.Add(TS.Add(c0, c1), ExactArithmetic.SumError<TS, TVec, T>(s0, s1, s));
-        (double hi, double lo) = SumAcross<TS, TVec, T>(s, compensation, exact);
+        (double hi, double lo) = SumAcross<TS, TVec, T>(s, compensation, exact, exactOnlyNearOne);
         if (!exact && typeof(T) == typeof(float))
         {
             // hi − 2c is exact while the sum is at most 2c (Sterbenz) and within half a double ulp
@@ -269,11 +274,23 @@ internal static class RowPasses
     /// double, whose lanes a plain double sum would round; the fast widened sum for a float reciprocal.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double Hi, double Lo) SumAcross<TS, TVec, T>(TVec s, TVec compensation, bool exact)
+    public static (double Hi, double Lo) SumAcross<TS, TVec, T>(TVec s, TVec compensation, bool exact, bool exactOnlyNearOne = false)
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (exact && exactOnlyNearOne && typeof(T) == typeof(float))
+        {
+            // The lanes added plainly in double are within 2^-50 of Σ; from 1 + 2^-20 on, that is within
+            // 2^-30 of log Σ: far below a float output's ulp. Nearer 1 (and for a NaN) the exact fold.
+            (double plainHi, double plainLo) = TS.SumAcross(s, compensation);
+            double sum = plainHi + plainLo;
+            if (sum >= NearOne)
+            {
+                return (sum, 0);
+            }
+        }
+
         return exact || typeof(T) == typeof(double)
             ? TS.SumAcrossExact(s, compensation)
             : TS.SumAcross(s, compensation);
