@@ -67,12 +67,14 @@ internal static class RowPasses
 
     /// <summary>
     /// Σ exp(scale·(x[i] − max)) as a double-double; with <paramref name="store"/>, each term is
-    /// also written to <paramref name="destination"/>. Two compensated accumulators, every lane
-    /// started at 1: then s ≥ 1 ≥ e, so Fast2Sum (3 operations instead of TwoSum's 5 per term) is
-    /// exact. With <paramref name="exact"/>, the starting ones come off each lane (exactly) before
-    /// the lanes are added with TwoSum, so hi + lo − 1 keeps its relative accuracy however small
-    /// (log-softmax and log-sum-exp need it); without it, they come off the sum in double, which
-    /// costs the relative accuracy of Σ − 1 that a reciprocal does not need. With
+    /// also written to <paramref name="destination"/>. Two compensated accumulators. With
+    /// <paramref name="exact"/>, the lanes are added with TwoSum, so hi + lo − 1 keeps its relative
+    /// accuracy however small (log-softmax and log-sum-exp need it; a reciprocal for float does not).
+    /// Without it, every lane starts at 1: then s ≥ 1 ≥ e, so Fast2Sum (3 operations instead of
+    /// TwoSum's 5 per term) is exact, and the starting ones are taken off at the end; what that costs
+    /// is the relative accuracy of Σ − 1, which a reciprocal does not need (a lane at 1 or more
+    /// passes every smaller term whole to its compensation, whose own float sum then rounds: a row
+    /// of a 1 and 999 terms of e^-30 lost 4-37 ulp of Σ − 1 that way on the narrower widths). With
     /// <paramref name="streaming"/> (and <see cref="ISimd{TVec,T}.HasJoin"/>), the terms go to a pinned
     /// destination aligned to <typeparamref name="T"/> with streaming stores (see the loop); the values
     /// are the same bits either way. With <paramref name="prefetchDestination"/> (and a
@@ -87,6 +89,11 @@ internal static class RowPasses
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (exact && TS.Count == 1)
+        {
+            return ScalarExactSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store);
+        }
+
         // Every x at or below floor = max + (cutoff + 3)/scale has exp(scale·(x − max)) = +0. Where
         // the floor comes out that way after its rounding (all but rows with a max near T's precision
         // limit for the scale), clamping x to it keeps scale·(x − max) finite and within exp's range,
@@ -97,6 +104,49 @@ internal static class RowPasses
         return gap >= double.CreateTruncating(ExpConstants<T>.Cutoff) && gap <= double.CreateTruncating(ExpConstants<T>.ZeroBelow)
             ? ExpSubtractMaxSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, TS.Create(floor), aboveFloor: true, prefetchAhead, streaming, addsOnFmaPipes, prefetchDestination, exactOnlyNearOne)
             : ExpSubtractMaxSumUnbounded<TS, TVec, T>(ref x, ref destination, n, max, scale, store, exact, streaming, exactOnlyNearOne);
+    }
+
+    /// <summary>
+    /// The scalar kernel's exact sum, term by term in double-double. Its two float accumulators
+    /// would each hold half the row, and the one that takes the max's 1 passes every later term
+    /// whole to its compensation, whose own float sum rounds: a row of a 1 and 999 terms of e^-30
+    /// lost Σ − 1's relative accuracy (37 ulp of a cross-entropy loss). The vector kernels spread the
+    /// terms over 8-32 lanes, which keeps that loss within the promise. Out of line, so that their
+    /// pass keeps its shape.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (double Hi, double Lo) ScalarExactSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store)
+        where TS : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale);
+        bool scaled = scale != T.One;
+        double hi = 0, lo = 0;
+        for (nuint i = 0; i < n; i++)
+        {
+            TVec e = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled);
+            if (store)
+            {
+                TS.Store(e, ref destination, i);
+            }
+
+            ExactArithmetic.Accumulate(ref hi, ref lo, double.CreateTruncating(Unsafe.As<TVec, T>(ref e)));
+        }
+
+        return RoundedToNearest(hi, lo);
+    }
+
+    /// <summary>
+    /// hi + lo with hi rounded to nearest, so that a log after it takes the same hi however the lanes
+    /// grouped the sum: an ulp of log(hi) can be several of a double output that cancels (the scalar
+    /// kernel and Vector256 differed by 2 ulp at 285 doubles without it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double Hi, double Lo) RoundedToNearest(double hi, double lo)
+    {
+        double rounded = hi + lo;
+        return (rounded, lo - (rounded - hi));
     }
 
     /// <summary>exp(scale·(x − max)) for one register of the sum pass.</summary>
@@ -138,7 +188,8 @@ internal static class RowPasses
         TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale);
         bool scaled = scale != T.One;
         TVec last = TS.Load(ref x, n - c);
-        TVec one = TS.Create(T.One), s0 = one, c0 = default, s1 = one, c1 = default;
+        bool fromOne = !exact;
+        TVec s0 = fromOne ? TS.Create(T.One) : default, c0 = default, s1 = s0, c1 = default;
         streaming &= store && TS.HasJoin;
         nuint head = streaming ? ToAlignment<TS, TVec, T>(ref destination) : 0; // the destination is aligned to T here
         TVec join = streaming ? TS.JoinIndices((int)head) : default, previous = default;
@@ -200,8 +251,8 @@ internal static class RowPasses
                 TS.Store(e1, ref destination, i + c);
             }
 
-            AddCompensated<TS, TVec, T>(ref s0, ref c0, e0, sAtLeastV: true);
-            AddCompensated<TS, TVec, T>(ref s1, ref c1, e1, sAtLeastV: true);
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e0, fromOne, nonNegative: true);
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, e1, fromOne, nonNegative: true);
             if (j == pairs)
             {
                 break;
@@ -222,7 +273,7 @@ internal static class RowPasses
                 TS.Store(e, ref destination, i);
             }
 
-            AddCompensated<TS, TVec, T>(ref s0, ref c0, e, sAtLeastV: true);
+            AddCompensated<TS, TVec, T>(ref s0, ref c0, e, fromOne, nonNegative: true);
         }
 
         if (i < n)
@@ -233,14 +284,7 @@ internal static class RowPasses
                 TS.Store(e, ref destination, n - c);
             }
 
-            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(e, (int)(c - (n - i))), sAtLeastV: true);
-        }
-
-        if (exact)
-        {
-            // The starting ones off each lane: s − 1 is exact for s in [1, 2^24) (float; 2^53 double);
-            // a lane past that holds so large a sum that the ulp it loses is far below its log's need.
-            (s0, s1) = (TS.Subtract(s0, one), TS.Subtract(s1, one));
+            AddCompensated<TS, TVec, T>(ref s1, ref c1, TS.ZeroLanesBelow(e, (int)(c - (n - i))), fromOne, nonNegative: true);
         }
 
         TVec s = TS.Add(s0, s1);
@@ -258,12 +302,7 @@ internal static class RowPasses
         }
         else if (typeof(T) == typeof(double))
         {
-            // hi rounded to nearest, so that the log after it takes the same hi however the lanes
-            // grouped the sum: an ulp of log(hi) can be several of a double output that cancels
-            // (the vector widths and the scalar kernel differed by 3 ulp at 6 doubles). A float
-            // output has the bits to spare: it keeps the step off its chain.
-            double rounded = hi + lo;
-            (hi, lo) = (rounded, lo - (rounded - hi));
+            (hi, lo) = RoundedToNearest(hi, lo); // a float output has the bits to spare: kept off its chain
         }
 
         return (hi, lo);
