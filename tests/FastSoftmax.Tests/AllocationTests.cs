@@ -12,6 +12,7 @@ public class AllocationTests
     [InlineData(1000)]
     [InlineData(32000)]
     [InlineData(Kernels.BlockedSoftmax.MinLength)]
+    [InlineData(128_256)]
     public void Kernel_calls_allocate_nothing(int rowLength)
     {
         int rows = rowLength <= 16 ? 32 : 4; // short rows: two of the 16-row transposed blocks
@@ -32,6 +33,8 @@ public class AllocationTests
             LogSumExp.Compute(xf, lf, rowLength);
             LogSumExp.Compute(xd, ld, rowLength);
             _ = LogSumExp.Compute(xf.AsSpan(0, rowLength));
+            LogSoftmax.Forward(xf.AsSpan(0, rowLength), yf.AsSpan(0, rowLength));
+            Softmax.Forward(xf.AsSpan(rowLength, rowLength), yf.AsSpan(rowLength, rowLength));
         }
 
         All(); // JIT and static initialization happen here
