@@ -74,7 +74,8 @@ internal static class RowPasses
     /// TwoSum's 5 per term) is exact, and the starting ones are taken off at the end; what that costs
     /// is the relative accuracy of Σ − 1, which a reciprocal does not need (a lane at 1 or more
     /// passes every smaller term whole to its compensation, whose own float sum then rounds: a row
-    /// of a 1 and 999 terms of e^-30 lost 4-37 ulp of Σ − 1 that way on the narrower widths). With
+    /// of a 1 and 999 terms of e^-30 lost 4-37 ulp of Σ − 1 that way on the narrower widths). The
+    /// scalar kernel's exact sum goes term by term in double-double (<see cref="ScalarExactSum"/>). With
     /// <paramref name="streaming"/> (and <see cref="ISimd{TVec,T}.HasJoin"/>), the terms go to a pinned
     /// destination aligned to <typeparamref name="T"/> with streaming stores (see the loop); the values
     /// are the same bits either way. With <paramref name="prefetchDestination"/> (and a
