@@ -92,6 +92,8 @@ public class CrossEntropyTests
     [InlineData(17)]
     [InlineData(100)]
     [InlineData(1000)]
+    [InlineData(32000)]
+    [InlineData(128256)]
     public void Loss_of_a_row_its_label_dominates_keeps_its_relative_accuracy(int classes)
     {
         float[] logits = Enumerable.Repeat(-25f, classes).ToArray();
