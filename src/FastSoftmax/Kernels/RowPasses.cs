@@ -74,15 +74,15 @@ internal static class RowPasses
     /// TwoSum's 5 per term) is exact, and the starting ones are taken off at the end; what that costs
     /// is the relative accuracy of Σ − 1, which a reciprocal does not need (a lane at 1 or more
     /// passes every smaller term whole to its compensation, whose own float sum then rounds: a row
-    /// of a 1 and 999 terms of e^-30 lost 4-37 ulp of Σ − 1 that way on the narrower widths). The
-    /// scalar kernel's exact sum goes term by term in double-double (<see cref="ScalarExactSum"/>). With
+    /// of a 1 and 999 terms of e^-30 lost 4-37 ulp of Σ − 1 that way on the narrower widths; an exact
+    /// sum below <see cref="NearOne"/>, where that matters, is summed again by <see cref="SumWithoutOnes"/>). With
     /// <paramref name="streaming"/> (and <see cref="ISimd{TVec,T}.HasJoin"/>), the terms go to a pinned
     /// destination aligned to <typeparamref name="T"/> with streaming stores (see the loop); the values
     /// are the same bits either way. With <paramref name="prefetchDestination"/> (and a
     /// <paramref name="prefetchAhead"/>), a pass that stores nothing brings the destination's lines
     /// toward L2 for the pass that writes them next. With <paramref name="exactOnlyNearOne"/> as well as
-    /// <paramref name="exact"/>, a float sum of at least <see cref="NearOne"/> skips the exact fold
-    /// (see the fold): for a caller whose float outputs need Σ − 1's relative accuracy only there.
+    /// <paramref name="exact"/>, a float sum skips the exact fold (see <see cref="SumAcross"/>): for a
+    /// caller whose float outputs need Σ − 1's relative accuracy only below <see cref="NearOne"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (double Hi, double Lo) ExpSubtractMaxSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store, bool exact, nuint prefetchAhead = 0, bool streaming = false, bool addsOnFmaPipes = true, bool prefetchDestination = false, bool exactOnlyNearOne = false)
@@ -90,11 +90,6 @@ internal static class RowPasses
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (exact && TS.Count == 1)
-        {
-            return ScalarExactSum<TS, TVec, T>(ref x, ref destination, n, max, scale, store);
-        }
-
         // Every x at or below floor = max + (cutoff + 3)/scale has exp(scale·(x − max)) = +0. Where
         // the floor comes out that way after its rounding (all but rows with a max near T's precision
         // limit for the scale), clamping x to it keeps scale·(x − max) finite and within exp's range,
@@ -112,9 +107,10 @@ internal static class RowPasses
     /// An exact sum below <see cref="NearOne"/> again, for a row its max dominates: in the pass, the lane
     /// that took the max's 1 passed every later term whole to its compensation, whose own float sum
     /// rounds, and here that is most of Σ − 1 (a cross-entropy loss of 3e-9 over 32,000 classes was 6
-    /// ulp off, 1.2e-8 over 128,256 17 ulp). Here the terms equal to 1 are counted apart, so that no
-    /// lane holds a 1 and each compensation holds rounding errors only; from the terms the pass stored
-    /// where it stored them (x may be that destination), else from x again. Rare, so out of line.
+    /// ulp off, 1.2e-8 over 128,256 17 ulp; the scalar kernel's two lanes, 1e-10 over 1,000, 37 ulp).
+    /// Here the terms equal to 1 are counted apart, so that no lane holds a 1 and each compensation
+    /// holds rounding errors only; from the terms the pass stored where it stored them (x may be that
+    /// destination), else from x again. Rare, so out of line.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (double Hi, double Lo) SumWithoutOnes<TS, TVec, T>(ref T source, nuint n, T max, T scale, bool termsStored)
@@ -140,50 +136,7 @@ internal static class RowPasses
 
         (double restHi, double restLo) = TS.SumAcrossExact(s, compensation);
         double hi = ones + restHi;
-        return RoundedToNearest(hi, ExactArithmetic.SumError<SimdScalar<double>, double, double>(ones, restHi, hi) + restLo);
-    }
-
-    /// <summary>
-    /// The scalar kernel's exact sum, term by term in double-double. Its two float accumulators
-    /// would each hold half the row, and the one that takes the max's 1 passes every later term
-    /// whole to its compensation, whose own float sum rounds: a row of a 1 and 999 terms of e^-30
-    /// lost Σ − 1's relative accuracy (37 ulp of a cross-entropy loss). The vector kernels spread the
-    /// terms over 8-32 lanes, which keeps that loss within the promise. Out of line, so that their
-    /// pass keeps its shape.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (double Hi, double Lo) ScalarExactSum<TS, TVec, T>(ref T x, ref T destination, nuint n, T max, T scale, bool store)
-        where TS : ISimd<TVec, T>
-        where TVec : struct
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale);
-        bool scaled = scale != T.One;
-        double hi = 0, lo = 0;
-        for (nuint i = 0; i < n; i++)
-        {
-            TVec e = ExpOfScaledDifference<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled);
-            if (store)
-            {
-                TS.Store(e, ref destination, i);
-            }
-
-            ExactArithmetic.Accumulate(ref hi, ref lo, double.CreateTruncating(Unsafe.As<TVec, T>(ref e)));
-        }
-
-        return RoundedToNearest(hi, lo);
-    }
-
-    /// <summary>
-    /// hi + lo with hi rounded to nearest, so that a log after it takes the same hi however the lanes
-    /// grouped the sum: an ulp of log(hi) can be several of a double output that cancels (the scalar
-    /// kernel and Vector256 differed by 2 ulp at 285 doubles without it).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (double Hi, double Lo) RoundedToNearest(double hi, double lo)
-    {
-        double rounded = hi + lo;
-        return (rounded, lo - (rounded - hi));
+        return (hi, ExactArithmetic.SumError<SimdScalar<double>, double, double>(ones, restHi, hi) + restLo);
     }
 
     /// <summary>exp(scale·(x − max)) for one register of the sum pass.</summary>
@@ -337,17 +290,14 @@ internal static class RowPasses
         {
             ExactArithmetic.Accumulate(ref hi, ref lo, -2.0 * c);
         }
-        else if (typeof(T) == typeof(double))
-        {
-            (hi, lo) = RoundedToNearest(hi, lo); // a float output has the bits to spare: kept off its chain
-        }
 
         return (hi, lo);
     }
 
     /// <summary>
-    /// The lanes of s + compensation as a double-double: exact (TwoSum) where asked and always for
-    /// double, whose lanes a plain double sum would round; the fast widened sum for a float reciprocal.
+    /// The lanes of s + compensation as a double-double: exact (TwoSum) where asked (unless
+    /// <paramref name="exactOnlyNearOne"/>, for float) and always for double, whose lanes a plain
+    /// double sum would round; the fast widened sum otherwise.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (double Hi, double Lo) SumAcross<TS, TVec, T>(TVec s, TVec compensation, bool exact, bool exactOnlyNearOne = false)
@@ -355,18 +305,10 @@ internal static class RowPasses
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (exact && exactOnlyNearOne && typeof(T) == typeof(float))
-        {
-            // The lanes added plainly in double are within 2^-50 of Σ; from 1 + 2^-20 on, that is within
-            // 2^-30 of log Σ: far below a float output's ulp. Nearer 1 (and for a NaN) the exact fold.
-            (double plainHi, double plainLo) = TS.SumAcross(s, compensation);
-            double sum = plainHi + plainLo;
-            if (sum >= NearOne)
-            {
-                return (sum, 0);
-            }
-        }
-
+        // With exactOnlyNearOne, a float sum is folded plainly in double, within 2^-50 of Σ: from
+        // NearOne on that is within 2^-30 of log Σ, far below a float output's ulp, and a sum below it
+        // is summed again exactly (SumWithoutOnes).
+        exact &= !(exactOnlyNearOne && typeof(T) == typeof(float));
         return exact || typeof(T) == typeof(double)
             ? TS.SumAcrossExact(s, compensation)
             : TS.SumAcross(s, compensation);
