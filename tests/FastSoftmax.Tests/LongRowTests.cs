@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using FastSoftmax.Kernels;
 using Xunit;
@@ -8,61 +9,96 @@ namespace FastSoftmax.Tests;
 /// <summary>
 /// Float rows long enough for the blocked sweeps (<see cref="BlockedSoftmax"/>), through the public
 /// API, against the double path rounded to float (which never takes them): within 4 ulp where the
-/// output is at least 1e-30, 64 elsewhere, NaN, zeros and ones exactly where the double path has them.
+/// output is at least 1e-30 in magnitude, 64 elsewhere, NaN, infinities and zeros (and softmax's
+/// ones) exactly where the double path has them; softmax and log-softmax also in place.
 /// </summary>
 public class LongRowTests
 {
     private const int N = BlockedSoftmax.MinLength + 123;
 
-    [Fact]
-    public void Blocked_rows_match_the_double_path_in_and_out_of_place() =>
-        CheckBothWays(Logits(seed: 1));
+    [Theory]
+    [MemberData(nameof(Ops.All), MemberType = typeof(Ops))]
+    public void Blocked_rows_match_the_double_path_in_and_out_of_place(Op op) =>
+        CheckBothWays(op, Logits(seed: 1));
 
-    [Fact]
-    public void A_block_far_below_the_max_keeps_its_subnormal_outputs() // its factor is below float's normal range
+    [Theory]
+    [MemberData(nameof(Ops.All), MemberType = typeof(Ops))]
+    public void A_block_far_below_the_max_keeps_its_tiny_outputs(Op op) // its softmax factor is below float's normal range
     {
         float[] x = Logits(seed: 2);
         // The row max is near 10 and log Σ near 9: this block's factor is about e^-89, its outputs e^-95.
         x.AsSpan(3 * BlockedSoftmax.BlockLength, BlockedSoftmax.BlockLength).Fill(-76f);
         x[3 * BlockedSoftmax.BlockLength] = -70f;
-        float[] y = CheckBothWays(x);
-        Assert.True(y[(3 * BlockedSoftmax.BlockLength) + 1] is > 0 and < 1e-38f);
+        float[] y = CheckBothWays(op, x);
+        if (op == Op.Softmax)
+        {
+            Assert.True(y[(3 * BlockedSoftmax.BlockLength) + 1] is > 0 and < 1e-38f);
+        }
     }
 
-    [Fact]
-    public void A_fully_masked_block_gives_zeros_and_a_larger_max_later_rescales_the_sum()
+    [Theory]
+    [MemberData(nameof(Ops.All), MemberType = typeof(Ops))]
+    public void A_fully_masked_block_gives_zero_probabilities_and_a_larger_max_later_rescales_the_sum(Op op)
     {
         float[] x = Logits(seed: 3);
         x.AsSpan(BlockedSoftmax.BlockLength, BlockedSoftmax.BlockLength).Fill(float.NegativeInfinity);
         x[N - 5] = 40f;
-        float[] y = CheckBothWays(x);
-        Assert.All(y.Skip(BlockedSoftmax.BlockLength).Take(BlockedSoftmax.BlockLength), v => Assert.Equal(0f, v));
+        float[] y = CheckBothWays(op, x);
+        if (op != Op.LogSumExp)
+        {
+            float masked = op == Op.Softmax ? 0f : float.NegativeInfinity;
+            Assert.All(y.Skip(BlockedSoftmax.BlockLength).Take(BlockedSoftmax.BlockLength), v => Assert.Equal(masked, v));
+        }
     }
 
+    /// <summary>
+    /// A row its max dominates (the rest 30 below it): log Σ ≈ 1e-8 must keep its relative accuracy
+    /// through the blocks before the max's (their sums rescaled by e^-30) and the max's own block.
+    /// </summary>
     [Theory]
-    [InlineData(float.NaN, 0)]
-    [InlineData(float.NaN, N - 1)]
-    [InlineData(float.PositiveInfinity, N - 1)]
-    [InlineData(float.PositiveInfinity, 7)]
-    public void A_special_value_in_any_block_gives_the_special_row_also_in_place(float special, int at)
+    [MemberData(nameof(Ops.All), MemberType = typeof(Ops))]
+    public void A_row_its_max_dominates_keeps_the_relative_accuracy_of_its_tiny_log_sum(Op op)
+    {
+        int n = 128_256;
+        var random = new Random(6);
+        float[] x = Enumerable.Range(0, n).Select(_ => (float)(-30 - random.NextDouble())).ToArray();
+        x[(5 * BlockedSoftmax.BlockLength) + 11] = 0f;
+        float[] y = CheckBothWays(op, x);
+        if (op != Op.Softmax)
+        {
+            float atMax = op == Op.LogSumExp ? y[0] : -y[(5 * BlockedSoftmax.BlockLength) + 11];
+            Assert.InRange(atMax, 1e-9f, 1e-7f);
+        }
+    }
+
+    public static IEnumerable<object[]> OpsAndSpecialValues =>
+        from op in Enum.GetValues<Op>()
+        from special in new[] { (float.NaN, 0), (float.NaN, N - 1), (float.PositiveInfinity, N - 1), (float.PositiveInfinity, 7) }
+        select new object[] { op, special.Item1, special.Item2 };
+
+    [Theory]
+    [MemberData(nameof(OpsAndSpecialValues))]
+    public void A_special_value_in_any_block_gives_the_special_row_also_in_place(Op op, float special, int at)
     {
         float[] x = Logits(seed: 4);
         x[at] = special;
-        CheckBothWays(x);
+        CheckBothWays(op, x);
     }
 
-    [Fact]
-    public void A_nan_in_a_fully_masked_block_still_makes_every_output_nan()
+    [Theory]
+    [MemberData(nameof(Ops.All), MemberType = typeof(Ops))]
+    public void A_nan_in_a_fully_masked_block_still_makes_every_output_nan(Op op)
     {
         float[] x = Logits(seed: 5);
         x.AsSpan(2 * BlockedSoftmax.BlockLength, BlockedSoftmax.BlockLength).Fill(float.NegativeInfinity);
         x[(2 * BlockedSoftmax.BlockLength) + 9] = float.NaN;
-        Assert.All(CheckBothWays(x), v => Assert.True(float.IsNaN(v)));
+        Assert.All(CheckBothWays(op, x), v => Assert.True(float.IsNaN(v)));
     }
 
-    [Fact]
-    public void A_fully_masked_long_row_is_the_fully_masked_special_row() =>
-        CheckBothWays(Enumerable.Repeat(float.NegativeInfinity, N).ToArray());
+    [Theory]
+    [MemberData(nameof(Ops.All), MemberType = typeof(Ops))]
+    public void A_fully_masked_long_row_is_the_fully_masked_special_row(Op op) =>
+        CheckBothWays(op, Enumerable.Repeat(float.NegativeInfinity, N).ToArray());
 
     public static TheoryData<int> Widths => new(Dispatch.Supported.Select(w => (int)w));
 
@@ -109,7 +145,7 @@ public class LongRowTests
     }
 
     private static void RunBlocked(KernelWidth width, ReadOnlySpan<float> x, Span<float> destination, nuint minStreamingLength) =>
-        Ops.Blocked(width, x, destination, 1f, BlockedSoftmax.BlockLength, minStreamingLength);
+        Ops.Blocked(Op.Softmax, width, x, destination, 1f, BlockedSoftmax.BlockLength, minStreamingLength);
 
     private static float[] Logits(int seed, int n = N)
     {
@@ -117,33 +153,39 @@ public class LongRowTests
         return Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 30 - 20)).ToArray();
     }
 
-    /// <summary>Checks out of place and in place (bitwise equal to each other); returns the outputs.</summary>
-    private static float[] CheckBothWays(float[] x)
+    /// <summary>Checks out of place and in place (bitwise equal to each other; log-sum-exp has no destination to share); returns the outputs.</summary>
+    private static float[] CheckBothWays(Op op, float[] x)
     {
-        float[] y = new float[x.Length];
-        Softmax.Forward(x, y);
-        float[] inPlace = (float[])x.Clone();
-        Softmax.Forward(inPlace, inPlace);
-        Assert.Equal(y.Select(BitConverter.SingleToInt32Bits), inPlace.Select(BitConverter.SingleToInt32Bits));
-        Check(x, y);
-        return y;
-    }
-
-    private static void Check(float[] x, float[] y)
-    {
-        double[] reference = new double[x.Length];
-        Softmax.Forward(x.Select(v => (double)v).ToArray(), reference);
-        for (int i = 0; i < x.Length; i++)
+        float[] y = Ops.Public(op, x, 1f);
+        if (op != Op.LogSumExp)
         {
-            float e = (float)reference[i], a = y[i];
-            if (float.IsNaN(e) || e == 0 || e == 1)
+            float[] inPlace = (float[])x.Clone();
+            if (op == Op.Softmax)
             {
-                Assert.True(a.Equals(e), $"[{i}] expected {e:R} got {a:R}");
+                Softmax.Forward(inPlace, inPlace);
             }
             else
             {
-                Assert.True(Ulp.Distance(a, e) <= (e >= 1e-30f ? 4 : 64), $"[{i}] expected {e:R} got {a:R}");
+                LogSoftmax.Forward(inPlace, inPlace);
+            }
+
+            Assert.Equal(Ulp.Bits(y), Ulp.Bits(inPlace));
+        }
+
+        double[] reference = Ops.Public(op, x.Select(v => (double)v).ToArray(), 1.0);
+        for (int i = 0; i < y.Length; i++)
+        {
+            float e = (float)reference[i], a = y[i];
+            if (float.IsNaN(e) || float.IsInfinity(e) || e == 0 || (op == Op.Softmax && e == 1))
+            {
+                Assert.True(a.Equals(e), $"{op} [{i}] expected {e:R} got {a:R}");
+            }
+            else
+            {
+                Assert.True(Ulp.Distance(a, e) <= (Math.Abs(e) >= 1e-30f ? 4 : 64), $"{op} [{i}] expected {e:R} got {a:R}");
             }
         }
+
+        return y;
     }
 }

@@ -37,8 +37,11 @@ internal static class Ops
 
     public static int OutputsPerRow(Op op, int rowLength) => op == Op.LogSumExp ? 1 : rowLength;
 
-    /// <summary>The blocked sweeps of long float rows (<see cref="BlockedSoftmax"/>) at one width, at any block length.</summary>
-    public static void Blocked(KernelWidth width, ReadOnlySpan<float> x, Span<float> destination, float scale, nuint blockLength, nuint minStreamingLength)
+    /// <summary>
+    /// The blocked sweeps of long float rows (<see cref="BlockedSoftmax"/>) at one width, at any block
+    /// length; log-sum-exp writes its one value to destination[0].
+    /// </summary>
+    public static void Blocked(Op op, KernelWidth width, ReadOnlySpan<float> x, Span<float> destination, float scale, nuint blockLength, nuint minStreamingLength)
     {
         ref float input = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float output = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
@@ -46,16 +49,34 @@ internal static class Ops
         switch (width)
         {
             case KernelWidth.Vector512:
-                BlockedSoftmax.Run<Simd512<float>, System.Runtime.Intrinsics.Vector512<float>, float>(ref input, ref output, n, scale, blockLength, minStreamingLength);
+                Blocked<Simd512<float>, System.Runtime.Intrinsics.Vector512<float>>(op, ref input, ref output, n, scale, blockLength, minStreamingLength);
                 break;
             case KernelWidth.Vector256:
-                BlockedSoftmax.Run<Simd256<float>, System.Runtime.Intrinsics.Vector256<float>, float>(ref input, ref output, n, scale, blockLength, minStreamingLength);
+                Blocked<Simd256<float>, System.Runtime.Intrinsics.Vector256<float>>(op, ref input, ref output, n, scale, blockLength, minStreamingLength);
                 break;
             case KernelWidth.Vector128:
-                BlockedSoftmax.Run<Simd128<float>, System.Runtime.Intrinsics.Vector128<float>, float>(ref input, ref output, n, scale, blockLength, minStreamingLength);
+                Blocked<Simd128<float>, System.Runtime.Intrinsics.Vector128<float>>(op, ref input, ref output, n, scale, blockLength, minStreamingLength);
                 break;
             default:
-                BlockedSoftmax.Run<SimdScalar<float>, float, float>(ref input, ref output, n, scale, blockLength, minStreamingLength);
+                Blocked<SimdScalar<float>, float>(op, ref input, ref output, n, scale, blockLength, minStreamingLength);
+                break;
+        }
+    }
+
+    private static void Blocked<TS, TVec>(Op op, ref float x, ref float destination, nuint n, float scale, nuint blockLength, nuint minStreamingLength)
+        where TS : ISimd<TVec, float>
+        where TVec : struct
+    {
+        switch (op)
+        {
+            case Op.Softmax:
+                BlockedSoftmax.Run<TS, TVec, float>(ref x, ref destination, n, scale, blockLength, minStreamingLength);
+                break;
+            case Op.LogSoftmax:
+                BlockedSoftmax.LogSoftmax<TS, TVec, float>(ref x, ref destination, n, scale, blockLength);
+                break;
+            default:
+                destination = BlockedSoftmax.LogSumExp<TS, TVec, float>(ref x, n, scale, blockLength);
                 break;
         }
     }

@@ -137,6 +137,12 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
+        if (typeof(T) == typeof(float) && n >= BlockedSoftmax.MinLength)
+        {
+            BlockedSoftmax.LogSoftmax<TS, TVec, T>(ref x, ref destination, n, scale);
+            return;
+        }
+
         T max = RowPasses.Max<TS, TVec, T>(ref x, n);
         if (!T.IsFinite(max))
         {
@@ -193,6 +199,12 @@ internal readonly struct LogSumExpRow<T> : IRowKernel<T>
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
+        if (typeof(T) == typeof(float) && n >= BlockedSoftmax.MinLength)
+        {
+            destination = BlockedSoftmax.LogSumExp<TS, TVec, T>(ref x, n, scale);
+            return;
+        }
+
         T max = RowPasses.Max<TS, TVec, T>(ref x, n);
         if (!T.IsFinite(max))
         {

@@ -50,33 +50,35 @@ public class ReferenceTests(ITestOutputHelper output)
     public void Double_batch_rows_match_the_reference_and_a_nan_row_does_not_leak(Op op) =>
         CheckEveryCase<double>(op, (x, s) => RunBatchMiddleRow(op, x, s));
 
-    public static IEnumerable<object[]> WidthsAndBlockLengths =>
+    public static IEnumerable<object[]> OpsWidthsAndBlockLengths =>
+        from op in Enum.GetValues<Op>()
         from w in Dispatch.Supported
         from blockLength in new[] { 16, 37 }
-        from inPlace in new[] { false, true }
-        from streaming in new[] { false, true }
-        select new object[] { (int)w, blockLength, inPlace, streaming };
+        from inPlace in op == Op.LogSumExp ? new[] { false } : new[] { false, true }
+        from streaming in op == Op.Softmax ? new[] { false, true } : new[] { false }
+        select new object[] { op, (int)w, blockLength, inPlace, streaming };
 
     /// <summary>
     /// The blocked sweeps that long float rows take, run here at small blocks so every reference row
-    /// has several, with and without the streaming stores of the rows beyond the caches.
+    /// has several: softmax with and without the streaming stores of the rows beyond the caches,
+    /// log-softmax in and out of place, log-sum-exp.
     /// </summary>
     [Theory]
-    [MemberData(nameof(WidthsAndBlockLengths))]
-    public void Float_blocked_softmax_is_within_the_ulp_bound_on_every_width(int width, int blockLength, bool inPlace, bool streaming) =>
-        CheckEveryCase<float>(Op.Softmax, (x, s) => RunBlocked(x, s, (KernelWidth)width, blockLength, inPlace, streaming ? 0u : nuint.MaxValue));
+    [MemberData(nameof(OpsWidthsAndBlockLengths))]
+    public void Float_blocked_rows_are_within_the_ulp_bound_on_every_width(Op op, int width, int blockLength, bool inPlace, bool streaming) =>
+        CheckEveryCase<float>(op, (x, s) => RunBlocked(op, x, s, (KernelWidth)width, blockLength, inPlace, streaming ? 0u : nuint.MaxValue));
 
-    private static float[] RunBlocked(float[] x, float scale, KernelWidth width, int blockLength, bool inPlace, nuint minStreamingLength)
+    private static float[] RunBlocked(Op op, float[] x, float scale, KernelWidth width, int blockLength, bool inPlace, nuint minStreamingLength)
     {
-        float[] y = inPlace ? (float[])x.Clone() : new float[x.Length];
+        float[] y = inPlace ? (float[])x.Clone() : new float[Ops.OutputsPerRow(op, x.Length)];
         float[] input = inPlace ? y : x;
         if (x.Length < blockLength)
         {
-            Ops.Rows<float>(Op.Softmax, input, y, x.Length, scale, width);
+            Ops.Rows<float>(op, input, y, x.Length, scale, width);
             return y;
         }
 
-        Ops.Blocked(width, input, y, scale, (nuint)blockLength, minStreamingLength);
+        Ops.Blocked(op, width, input, y, scale, (nuint)blockLength, minStreamingLength);
         return y;
     }
 
