@@ -72,4 +72,8 @@ public class BatchSoftmax : BatchData
     /// <summary>Log-sum-exp of every row of the same batch (one output a row).</summary>
     [Benchmark]
     public void FastLogSumExpBatched() => LogSumExp.Compute(X, Y.AsSpan(0, X.Length / Classes), Classes);
+
+    /// <summary>Not a softmax: the memory traffic's floor for a batch (<see cref="Peers.ScaleRows"/>), for the rows out of cache.</summary>
+    [Benchmark]
+    public void MemoryFloorPerRow() => Peers.ScaleRows(X, Y, Classes);
 }

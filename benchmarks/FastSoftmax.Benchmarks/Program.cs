@@ -39,7 +39,7 @@ public static class Program
 
     /// <summary>
     /// profile OP N ROWS SECONDS: one kernel (softmax, logsoftmax, logsumexp, crossentropy in float;
-    /// softmax-double, crossentropy-double; softmax-vector, softmax-inplace and tensorprimitives-softmax:
+    /// softmax-double, crossentropy-double; scale-rows, the memory traffic's floor for a batch; softmax-vector, softmax-inplace and tensorprimitives-softmax:
     /// the one-vector overloads on the whole array, the in-place one with x as its destination) on
     /// [ROWS x N] in a loop for that long, for a sampling profiler (benchmarks/profile.sh); prints its speed.
     /// The float input and output start on a 64-byte boundary, or XA / YA elements past one (environment
@@ -74,6 +74,7 @@ public static class Program
             "crossentropy" => () => CrossEntropy.LossAndGradient(x, labels, y, n),
             "crossentropy-double" => () => CrossEntropy.LossAndGradient(xd, labels, yd, n),
             "softmax-double" => () => Softmax.Forward(xd, yd, n),
+            "scale-rows" => () => Peers.ScaleRows(x, y, n),
             _ => throw new ArgumentException($"unknown op '{op}'", nameof(op)),
         };
         if (Environment.GetEnvironmentVariable("MIXED") == "1")
