@@ -153,7 +153,9 @@ public class LongRowTests
         return Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 30 - 20)).ToArray();
     }
 
-    /// <summary>Checks out of place and in place (bitwise equal to each other; log-sum-exp has no destination to share); returns the outputs.</summary>
+    private static float[] WithOneNaN(float[] values) => values.Select(v => float.IsNaN(v) ? float.NaN : v).ToArray();
+
+    /// <summary>Checks out of place and in place (bitwise equal to each other but for NaN's bits; log-sum-exp has no destination to share); returns the outputs.</summary>
     private static float[] CheckBothWays(Op op, float[] x)
     {
         float[] y = Ops.Public(op, x, 1f);
@@ -169,7 +171,8 @@ public class LongRowTests
                 LogSoftmax.Forward(inPlace, inPlace);
             }
 
-            Assert.Equal(Ulp.Bits(y), Ulp.Bits(inPlace));
+            // NaN's sign and payload are not promised (the JIT's tiers propagate different ones).
+            Assert.Equal(Ulp.Bits(WithOneNaN(y)), Ulp.Bits(WithOneNaN(inPlace)));
         }
 
         double[] reference = Ops.Public(op, x.Select(v => (double)v).ToArray(), 1.0);
