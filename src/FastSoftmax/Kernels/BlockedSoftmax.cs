@@ -121,7 +121,7 @@ internal static class BlockedSoftmax
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (!BlockSums<TS, TVec, T>(ref x, ref destination, n, scale, FittedBlockLength<TS, TVec, T>(n, blockLength), default, store: false, streaming: false, out T rowMax, out double sumHi, out double sumLo)
+        if (!BlockSums<TS, TVec, T>(ref x, ref destination, n, scale, blockLength, default, store: false, streaming: false, out T rowMax, out double sumHi, out double sumLo)
             || rowMax == T.NegativeInfinity)
         {
             SpecialRows.LogSoftmax(ref x, ref destination, n);
@@ -138,7 +138,7 @@ internal static class BlockedSoftmax
         where TS : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        BlockSums<TS, TVec, T>(ref x, ref x, n, scale, FittedBlockLength<TS, TVec, T>(n, blockLength), default, store: false, streaming: false, out T rowMax, out double sumHi, out double sumLo)
+        BlockSums<TS, TVec, T>(ref x, ref x, n, scale, blockLength, default, store: false, streaming: false, out T rowMax, out double sumHi, out double sumLo)
             && rowMax != T.NegativeInfinity
             ? LogOfSum.AddScaledMax(sumHi, sumLo, rowMax, scale, sameAsLanes: false)
             : SpecialRows.LogSumExp(ref x, n);
@@ -201,7 +201,12 @@ internal static class BlockedSoftmax
         return true;
     }
 
-    /// <summary>The block length, made longer where the row would have more than <see cref="MaxBlocks"/> blocks; float rows only.</summary>
+    /// <summary>
+    /// Softmax's block length: made longer where the row would have more blocks than the
+    /// <see cref="MaxBlocks"/> maxes sweep 2 keeps on the stack (log-softmax and log-sum-exp keep none,
+    /// so their blocks stay in L1 at any length: log-sum-exp 2^24 4.05-4.26 → 4.33-4.70 elements/ns);
+    /// float rows only.
+    /// </summary>
     private static nuint FittedBlockLength<TS, TVec, T>(nuint n, nuint blockLength)
         where TS : ISimd<TVec, T>
         where TVec : struct
