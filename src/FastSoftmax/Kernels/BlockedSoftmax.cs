@@ -17,9 +17,9 @@ namespace FastSoftmax.Kernels;
 /// has sweep 1 alone (x read once, not twice).
 /// </summary>
 /// <remarks>
-/// Each output is e·f_b with f_b rounded once from double: three roundings, as the three passes'
-/// e·(1/Σ). NaN reaches every output through Σ (as in the three passes); a block whose max is NaN
-/// or +∞ hands the row to <see cref="SpecialRows"/>. Blocks already written in place then hold
+/// Softmax's outputs are e·f_b with f_b rounded once from double: three roundings, as the three
+/// passes' e·(1/Σ). NaN reaches every output through Σ (as in the three passes); a block whose max is
+/// NaN or +∞ hands the row to <see cref="SpecialRows"/>. Blocks already written in place then hold
 /// values in [0, 1] or NaN where x had none of +∞, which classify the row as the original x did.
 /// </remarks>
 internal static class BlockedSoftmax
@@ -52,6 +52,7 @@ internal static class BlockedSoftmax
     /// </summary>
     public const int MinStreamingLength = 1 << 24;
 
+    /// <summary>Softmax of the row: sweep 1 storing the terms (streamed from <paramref name="minStreamingLength"/>), then sweep 2 scaling each block.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TS, TVec, T>(ref T x, ref T destination, nuint n, T scale, nuint blockLength = BlockLength, nuint minStreamingLength = MinStreamingLength)
         where TS : ISimd<TVec, T>
