@@ -178,7 +178,7 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
 
         (double hi, double lo) = ShortRows.ExactSum<TS, TVec, T>(v, max, e, mask);
         (T logHi, T logLo) = LogOfSum.Split<T>(hi, lo, sameAsLanes: true);
-        TVec y = RowPasses.LogOfRatio<TS, TVec, T>(v, TS.Create(-max), TS.Create(scale), scale != T.One, TS.Create(-logHi), TS.Create(logLo));
+        TVec y = RowPasses.LogOfRatio<TS, TVec, T>(v, TS.Create(-max), TS.Create(scale), TS.Create(-logHi), TS.Create(logLo));
         TS.StoreRow(y, ref destination, n, mask);
     }
 

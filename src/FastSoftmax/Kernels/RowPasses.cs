@@ -362,20 +362,19 @@ internal static class RowPasses
     {
         nuint c = (nuint)TS.Count;
         TVec negatedMax = TS.Create(-max), scaleV = TS.Create(scale), hiV = TS.Create(-logHi), loV = TS.Create(logLo);
-        bool scaled = scale != T.One;
         TVec first = TS.Load(ref x, 0), last = TS.Load(ref x, n - c);
         nuint i = n >= 4 * c ? ToAlignment<TS, TVec, T>(ref destination) : 0;
         for (; i + c <= n; i += c)
         {
-            TS.Store(LogOfRatio<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, scaled, hiV, loV), ref destination, i);
+            TS.Store(LogOfRatio<TS, TVec, T>(TS.Load(ref x, i), negatedMax, scaleV, hiV, loV), ref destination, i);
         }
 
         if (i < n)
         {
-            TS.Store(LogOfRatio<TS, TVec, T>(last, negatedMax, scaleV, scaled, hiV, loV), ref destination, n - c);
+            TS.Store(LogOfRatio<TS, TVec, T>(last, negatedMax, scaleV, hiV, loV), ref destination, n - c);
         }
 
-        TS.Store(LogOfRatio<TS, TVec, T>(first, negatedMax, scaleV, scaled, hiV, loV), ref destination, 0);
+        TS.Store(LogOfRatio<TS, TVec, T>(first, negatedMax, scaleV, hiV, loV), ref destination, 0);
     }
 
     /// <summary>
@@ -465,16 +464,15 @@ internal static class RowPasses
     /// scale·(x − max) − log(sum) for one register, from −logHi and logLo. Both terms have the sign of
     /// the result (scale·(x − max) ≤ 0 ≤ log(sum)), so nothing cancels and each rounding, x − max's
     /// included, is at most half an ulp of the result: unlike under exp, x − max needs no TwoSum here.
+    /// For a scale of 1 the multiply-add is d − logHi rounded once, as an add would be: one form, no
+    /// branch in the loops.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec LogOfRatio<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, bool scaled, TVec negatedLogHi, TVec logLo)
+    public static TVec LogOfRatio<TS, TVec, T>(TVec x, TVec negatedMax, TVec scale, TVec negatedLogHi, TVec logLo)
         where TS : ISimd<TVec, T>
         where TVec : struct
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        TVec d = TS.Add(x, negatedMax);
-        return TS.Subtract(scaled ? TS.MultiplyAdd(scale, d, negatedLogHi) : TS.Add(d, negatedLogHi), logLo);
-    }
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        TS.Subtract(TS.MultiplyAdd(scale, TS.Add(x, negatedMax), negatedLogHi), logLo);
 
     /// <summary>
     /// exp(scale·(x − max)) for one register, x − max carried exactly. <paramref name="bounded"/> says

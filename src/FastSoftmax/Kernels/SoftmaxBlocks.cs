@@ -150,10 +150,9 @@ internal static class SoftmaxBlocks
         (Vector256<float> negatedLogHi1, Vector256<float> logLo1) = SplitLog(SumAndLog(Vector512.WidenUpper(atMax), restHi));
         Vector512<float> negatedLogHi = negatedLogHi0.ToVector512Unsafe().WithUpper(negatedLogHi1), logLo = logLo0.ToVector512Unsafe().WithUpper(logLo1);
         Vector512<float> negatedMax = -max, scaleV = Vector512.Create(scale);
-        bool scaled = scale != 1f;
         for (int c = 0; c < classes; c++)
         {
-            m[c] = RowPasses.LogOfRatio<Simd512<float>, Vector512<float>, float>(m[c], negatedMax, scaleV, scaled, negatedLogHi, logLo);
+            m[c] = RowPasses.LogOfRatio<Simd512<float>, Vector512<float>, float>(m[c], negatedMax, scaleV, negatedLogHi, logLo);
         }
 
         StoreTransposed(ref m, ref destination, classes);
