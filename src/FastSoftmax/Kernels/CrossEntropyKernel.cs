@@ -35,8 +35,10 @@ internal readonly struct CrossEntropyKernel<T> : IWidthKernel<CrossEntropyArgs<T
     /// <summary>Hard-label rows up to this many classes run <see cref="ShortRows"/>, a register of rows at a time.</summary>
     public const int MaxShortClasses = 16;
 
-    // Its own method per width: the passes inline into it with the JIT's full budget.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // Its own method per width: the passes inline into it with the JIT's full budget. Fully optimized
+    // from its first call, as EachRow.Rows: at tier 0 nothing inlines, and a console loop of 4 rows of
+    // 32,064 classes ran calls 11-400 at 220-260 µs each against 32-36 µs (tiered compilation off).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Run<TS, TVec>(in CrossEntropyArgs<T> a)
         where TS : ISimd<TVec, T>
         where TVec : struct
