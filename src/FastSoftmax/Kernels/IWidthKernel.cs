@@ -75,7 +75,9 @@ internal readonly struct EachRow<TRow, T> : IWidthKernel<ForwardArgs<T>, T>
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // Fully optimized from its first call, as Rows: a console loop of double softmax over 25,000 rows
+    // of 4 ran calls 2-100 at 1.5 ms each (tier 0, where nothing inlines) against 0.33 ms.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ShortRows<TS, TVec>(in ForwardArgs<T> args)
         where TS : ISimd<TVec, T>
         where TVec : struct
