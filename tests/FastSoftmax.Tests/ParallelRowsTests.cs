@@ -80,12 +80,12 @@ public class ParallelRowsTests
         {
             T[] split = new T[outputs];
             Run(op, x, split, rowLength, threads);
-            Assert.Equal(single.Select(Bits), split.Select(Bits));
+            Assert.Equal(single.Select(Ulp.Bits), split.Select(Ulp.Bits));
             if (op != Op.LogSumExp)
             {
                 T[] inPlace = (T[])x.Clone();
                 Run(op, inPlace, inPlace, rowLength, threads);
-                Assert.Equal(single.Select(Bits), inPlace.Select(Bits));
+                Assert.Equal(single.Select(Ulp.Bits), inPlace.Select(Ulp.Bits));
             }
         }
     }
@@ -108,7 +108,4 @@ public class ParallelRowsTests
         }
     }
 
-    private static long Bits<T>(T value)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? BitConverter.SingleToInt32Bits(float.CreateTruncating(value)) : BitConverter.DoubleToInt64Bits(double.CreateTruncating(value));
 }

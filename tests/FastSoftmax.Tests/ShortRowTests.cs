@@ -180,7 +180,7 @@ public class ShortRowTests
                     int at = (r * outputs) + j;
                     float inPlaceValue = outputs == classes ? inPlace[at] : batched[at];
                     Assert.True(
-                        BitConverter.SingleToInt32Bits(row[j]) == BitConverter.SingleToInt32Bits(batched[at]) && BitConverter.SingleToInt32Bits(row[j]) == BitConverter.SingleToInt32Bits(inPlaceValue),
+                        Ulp.Bits(row[j]) == Ulp.Bits(batched[at]) && Ulp.Bits(row[j]) == Ulp.Bits(inPlaceValue),
                         $"{op} classes={classes} row {r} [{j}]: alone {row[j]:R}, batched {batched[at]:R}, in place {inPlaceValue:R}");
                 }
             }
