@@ -280,13 +280,13 @@ internal static class RowPasses
         TVec s = TS.Add(s0, s1);
         TVec compensation = TS.Add(TS.Add(c0, c1), ExactArithmetic.SumError<TS, TVec, T>(s0, s1, s));
         (double hi, double lo) = SumAcross<TS, TVec, T>(s, compensation, exact, exactOnlyNearOne);
-        if (!exact && typeof(T) == typeof(float))
+        if (fromOne && typeof(T) == typeof(float))
         {
             // hi − 2c is exact while the sum is at most 2c (Sterbenz) and within half a double ulp
             // beyond: nothing for a float reciprocal. TwoSum here sat on a 100-element row's chain.
             hi -= 2.0 * c;
         }
-        else if (!exact)
+        else if (fromOne)
         {
             ExactArithmetic.Accumulate(ref hi, ref lo, -2.0 * c);
         }
