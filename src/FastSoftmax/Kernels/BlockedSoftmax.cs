@@ -74,18 +74,11 @@ internal static class BlockedSoftmax
         bool streaming = n >= minStreamingLength && TS.Count > 1 && TS.HasJoin && (nuint)Unsafe.AsPointer(ref destination) % (nuint)sizeof(T) == 0;
         nuint blocks = n / blockLength; // the last block also takes the remainder
         Span<T> maxes = stackalloc T[MaxBlocks];
-        if (!BlockSums<TS, TVec, T>(ref x, ref destination, n, scale, blockLength, maxes, store: true, streaming, out T rowMax, out double sumHi, out double sumLo))
-        {
-            FenceStreamingStores(streaming);
-            SpecialRows.Softmax(ref x, ref destination, n);
-            return;
-        }
-
+        bool ordinary = BlockSums<TS, TVec, T>(ref x, ref destination, n, scale, blockLength, maxes, store: true, streaming, out T rowMax, out double sumHi, out double sumLo);
         FenceStreamingStores(streaming);
-
-        if (rowMax == T.NegativeInfinity && !double.IsNaN(sumHi))
+        if (!ordinary || (rowMax == T.NegativeInfinity && !double.IsNaN(sumHi)))
         {
-            SpecialRows.Softmax(ref x, ref destination, n); // fully masked: x is untouched
+            SpecialRows.Softmax(ref x, ref destination, n); // NaN or +∞ in a block, or fully masked (x untouched)
             return;
         }
 
