@@ -38,6 +38,13 @@ internal static class BlockedSoftmax
     /// </summary>
     public const int MinLength = 1 << 16;
 
+    /// <summary>
+    /// Whether a row takes the blocked sweeps: float rows from <see cref="MinLength"/> (the factors are
+    /// formed in double, which has the digits to spare for float only).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Takes<T>(nuint n) => typeof(T) == typeof(float) && n >= MinLength;
+
     /// <summary>Elements per block: 16 KB of floats, within L1 with its destination block.</summary>
     public const int BlockLength = 4096;
 
@@ -210,7 +217,7 @@ internal static class BlockedSoftmax
         where TVec : struct
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // Float only: the factors are formed in double, which has the digits to spare for float.
+        // Float only, as Takes says: the rows reach here through it, and a direct call must not pass a double row.
         if (typeof(T) != typeof(float))
         {
             throw new NotSupportedException();

@@ -54,7 +54,7 @@ internal readonly struct SoftmaxRow<T> : IRowKernel<T>
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        if (typeof(T) == typeof(float) && n >= BlockedSoftmax.MinLength)
+        if (BlockedSoftmax.Takes<T>(n))
         {
             BlockedSoftmax.Run<TS, TVec, T>(ref x, ref destination, n, scale);
             return;
@@ -137,7 +137,7 @@ internal readonly struct LogSoftmaxRow<T> : IRowKernel<T>
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        if (typeof(T) == typeof(float) && n >= BlockedSoftmax.MinLength)
+        if (BlockedSoftmax.Takes<T>(n))
         {
             BlockedSoftmax.LogSoftmax<TS, TVec, T>(ref x, ref destination, n, scale);
             return;
@@ -199,7 +199,7 @@ internal readonly struct LogSumExpRow<T> : IRowKernel<T>
         where TS : ISimd<TVec, T>
         where TVec : struct
     {
-        if (typeof(T) == typeof(float) && n >= BlockedSoftmax.MinLength)
+        if (BlockedSoftmax.Takes<T>(n))
         {
             destination = BlockedSoftmax.LogSumExp<TS, TVec, T>(ref x, n, scale);
             return;
